@@ -1,0 +1,47 @@
+"""The whole pipeline in one call: load → map columns → normalise → check. Reporting is separate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import checks  # noqa: F401  (registers the rule implementations)
+from .catalogue import load_catalogue, load_profile
+from .engine import Context, RunResult, run, select_rules
+from .load import load
+from .mapping import map_columns
+from .normalise import normalise
+
+
+@dataclass
+class Settings:
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = field(default_factory=list)
+    profile: str = "generic"
+    as_of: dt.date = field(default_factory=dt.date.today)
+    date_format: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # canonical field -> column
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    show_pii: bool = False
+    fail_on: str = "error"
+
+
+def prepare(path: str | Path, settings: Settings) -> Context:
+    loaded = load(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter)
+    profile = load_profile(settings.profile)
+    mapping = map_columns(list(loaded.frame.columns), settings.columns)
+    norm = normalise(loaded.frame, mapping, profile=profile, as_of=settings.as_of, date_format=settings.date_format)
+    return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
+                   as_of=settings.as_of, lines=loaded.lines, date_notes=norm.date_notes,
+                   malformed_rows=loaded.malformed_rows, load_notes=loaded.notes)
+
+
+def check_path(path: str | Path, settings: Settings) -> tuple[Context, RunResult]:
+    specs = select_rules(load_catalogue(), settings.select, settings.ignore)
+    ctx = prepare(path, settings)
+    return ctx, run(ctx, specs, settings.rule_options, show_pii=settings.show_pii)

@@ -1,0 +1,161 @@
+"""The rule catalogue, profiles and vocabularies, read from the YAML data in ``rules/``.
+
+The catalogue is data: one YAML per rule under ``rules/catalogue/``. It ships inside the wheel
+(``dbhygiene/rules``); in a source checkout the top-level ``rules/`` folder is used.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CatalogueError, ConfigError
+from .findings import SEVERITIES
+
+OPTION_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool, "list": list}
+SHAPES = ("column", "row", "cross", "file", "notice")
+
+
+def rules_dir() -> Path:
+    packaged = Path(__file__).parent / "rules"
+    if packaged.is_dir():
+        return packaged
+    source = Path(__file__).resolve().parents[2] / "rules"
+    if source.is_dir():
+        return source
+    raise CatalogueError("rule catalogue not found (neither dbhygiene/rules nor ./rules)")
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    name: str
+    type: str
+    default: Any
+    description: str
+
+    def coerce(self, value: Any, where: str) -> Any:
+        expected = OPTION_TYPES[self.type]
+        if self.type == "bool" and not isinstance(value, bool):
+            raise ConfigError(f"{where}: option '{self.name}' must be true or false, got {value!r}")
+        if isinstance(value, bool) and self.type in ("int", "float"):
+            raise ConfigError(f"{where}: option '{self.name}' must be a number, got {value!r}")
+        if not isinstance(value, expected):
+            raise ConfigError(f"{where}: option '{self.name}' must be {self.type}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    name: str
+    family: str
+    severity: str
+    shape: str
+    summary: str
+    rationale: str
+    message: str
+    principles: tuple[int, ...]
+    legal_anchors: tuple[str, ...]
+    requires: tuple[str, ...]
+    uses: tuple[str, ...]
+    group_by: tuple[str, ...]
+    options: dict[str, OptionSpec]
+    examples: tuple[dict, ...]
+    path: Path = field(compare=False)
+
+    def defaults(self) -> dict[str, Any]:
+        return {name: spec.default for name, spec in self.options.items()}
+
+
+def _as_tuple(value) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,)
+
+
+def _parse_rule(path: Path, data: dict) -> RuleSpec:
+    where = path.name
+    required = ("code", "name", "family", "severity", "shape", "summary", "rationale", "message", "principles")
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise CatalogueError(f"{where}: missing keys {missing}")
+    if data["severity"] not in SEVERITIES:
+        raise CatalogueError(f"{where}: severity must be one of {SEVERITIES}")
+    if data["shape"] not in SHAPES:
+        raise CatalogueError(f"{where}: shape must be one of {SHAPES}")
+    if path.stem != data["code"]:
+        raise CatalogueError(f"{where}: file name must be the rule code {data['code']}")
+    options = {}
+    for name, spec in (data.get("options") or {}).items():
+        if spec.get("type") not in OPTION_TYPES:
+            raise CatalogueError(f"{where}: option {name} needs a type among {sorted(OPTION_TYPES)}")
+        options[name] = OptionSpec(name, spec["type"], spec.get("default"), spec.get("description", ""))
+    return RuleSpec(
+        code=data["code"],
+        name=data["name"],
+        family=data["family"],
+        severity=data["severity"],
+        shape=data["shape"],
+        summary=data["summary"].strip(),
+        rationale=data["rationale"].strip(),
+        message=data["message"].strip(),
+        principles=tuple(int(p) for p in _as_tuple(data["principles"])),
+        legal_anchors=tuple(_as_tuple(data.get("legal_anchors"))),
+        requires=tuple(_as_tuple(data.get("requires"))),
+        uses=tuple(_as_tuple(data.get("uses"))),
+        group_by=tuple(_as_tuple(data.get("group_by"))),
+        options=options,
+        examples=tuple(data.get("examples") or ()),
+        path=path,
+    )
+
+
+@functools.cache
+def load_catalogue() -> dict[str, RuleSpec]:
+    catalogue: dict[str, RuleSpec] = {}
+    names: dict[str, str] = {}
+    for path in sorted((rules_dir() / "catalogue").glob("*.yml")):
+        with path.open(encoding="utf-8") as fh:
+            spec = _parse_rule(path, yaml.safe_load(fh))
+        if spec.name in names:
+            raise CatalogueError(f"rule name {spec.name} used by {names[spec.name]} and {spec.code}")
+        names[spec.name] = spec.code
+        catalogue[spec.code] = spec
+    return catalogue
+
+
+@functools.cache
+def load_vocab(name: str) -> dict:
+    path = rules_dir() / "vocab" / f"{name}.yml"
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def profile_names() -> list[str]:
+    return sorted(p.stem for p in (rules_dir() / "profiles").glob("*.yml"))
+
+
+@functools.cache
+def load_profile(name: str) -> dict:
+    path = rules_dir() / "profiles" / f"{name}.yml"
+    if not path.is_file():
+        raise ConfigError(f"unknown profile '{name}' (known: {', '.join(profile_names())})")
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    base_name = data.get("extends")
+    if base_name:
+        merged = dict(load_profile(base_name))
+        for key, value in data.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        data = merged
+    data["name"] = name
+    return data

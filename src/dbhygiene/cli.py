@@ -1,0 +1,256 @@
+"""Command line: ``dbhygiene check|columns|rules|rule|sample``.
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/input/config error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ConfigError, DbHygieneError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class ToolError(click.ClickException):
+    exit_code = EXIT_ERROR
+
+    def show(self, file=None) -> None:
+        click.echo(f"dbhygiene: error: {self.format_message()}", err=True)
+
+
+def guard(fn):
+    """Turn tool failures into one line on stderr and exit 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DbHygieneError as exc:
+            raise ToolError(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except MemoryError:
+            raise ToolError("out of memory") from None
+        except Exception as exc:  # an internal error is still exit 2, on one line
+            raise ToolError(f"internal error: {type(exc).__name__}: {exc}") from None
+
+    return wrapper
+
+
+def open_private(path: Path, input_paths: list[Path]):
+    """Open an output file readable by the owner only (0600); never one of the inputs."""
+    resolved = path.resolve()
+    for src in input_paths:
+        if src.exists() and resolved == src.resolve():
+            raise ConfigError(f"refusing to write the report over the input file {src}")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    return os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+
+def parse_date(value: str | dt.date, what: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{what} must be a date as YYYY-MM-DD, got '{value}'") from None
+
+
+def split_list(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+def input_options(fn):
+    for decorator in reversed([
+        click.option("--profile", help="Jurisdiction profile: thresholds, vocabularies, ID formats (generic, ar)."),
+        click.option("--map", "maps", multiple=True, metavar="COLUMN=field",
+                     help='Map a column explicitly, e.g. --map "NRO DOC=national_id". Repeatable.'),
+        click.option("--date-format", help="Day/month order of d/m/y dates: DMY, MDY or a pattern like %d/%m/%Y."),
+        click.option("--as-of", help="Reference date for every age (YYYY-MM-DD). Default: today."),
+        click.option("--sheet", help="Worksheet of an .xlsx file (default: the first)."),
+        click.option("--encoding", help="Text encoding, if detection gets it wrong (e.g. cp1252)."),
+        click.option("--delimiter", help="Field delimiter, if sniffing gets it wrong."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Configuration file (default: nearest dbhygiene.toml or pyproject.toml)."),
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
+def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter,
+                   select=(), ignore=(), fail_on=None, show_pii=False):
+    from .api import Settings
+    from .config import find_config, read_config
+    from .mapping import parse_map_option
+
+    path = config_path or find_config()
+    if config_path is not None and not config_path.is_file():
+        raise ConfigError(f"configuration file {config_path} not found")
+    conf = read_config(path) if path else {}
+    if delimiter is not None:
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+        if len(delimiter) != 1:
+            raise ConfigError("--delimiter must be one character (or 'tab')")
+    columns = dict(conf.get("columns", {}))
+    columns.update(parse_map_option(maps))
+    return Settings(
+        select=split_list(select) or conf.get("select") or ["ALL"],
+        ignore=split_list(ignore) or conf.get("ignore") or [],
+        profile=profile or conf.get("profile", "generic"),
+        as_of=parse_date(as_of or conf.get("as-of") or dt.date.today(), "--as-of"),
+        date_format=date_format or conf.get("date-format"),
+        columns=columns,
+        sheet=sheet or conf.get("sheet"),
+        encoding=encoding or conf.get("encoding"),
+        delimiter=delimiter or conf.get("delimiter"),
+        rule_options=conf.get("rules", {}),
+        show_pii=show_pii,
+        fail_on=fail_on or conf.get("fail-on", "error"),
+    )
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="dbhygiene")
+def cli():
+    """Lint watchlist and reference-database exports for the defects that become false arrests.
+
+    \b
+    Examples:
+      dbhygiene check sample_data/conarc_sample.csv --profile ar
+      dbhygiene columns export.xlsx
+      dbhygiene rule MN01
+    """
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@input_options
+@click.option("--select", multiple=True, help="Rules to run: codes, prefixes, names, families or ALL (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rules to skip, same forms as --select.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here (created readable by you only, mode 0600).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              help="Exit 1 when a finding is at or above this severity (default: error).")
+@click.option("--show-pii", is_flag=True, help="Show names, IDs and birth dates in full (default: redacted).")
+@click.option("--max-per-rule", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Findings shown per rule in the text report (all are counted).")
+@guard
+def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, select, ignore,
+          fmt, output, fail_on, show_pii, max_per_rule):
+    """Check one or more exports and report findings.
+
+    \b
+    Example:
+      dbhygiene check export.csv --profile ar --as-of 2020-05-01 -f json -o report.json
+    """
+    from .api import check_path
+    from .catalogue import load_catalogue
+    from .engine import exit_code, select_rules
+    from .report import Report, SourceReport, renderers
+    from .report import text as text_report
+
+    settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
+                              as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, select=select,
+                              ignore=ignore, fail_on=fail_on, show_pii=show_pii)
+    specs = select_rules(load_catalogue(), settings.select, settings.ignore)
+    sources = []
+    for path in files:
+        ctx, result = check_path(path, settings)
+        sources.append(SourceReport(ctx, result))
+    report = Report(tool={"name": "dbhygiene", "version": __version__}, as_of=settings.as_of.isoformat(),
+                    profile=settings.profile, sources=sources, selected_rules=[s.code for s in specs],
+                    show_pii=settings.show_pii)
+    buffer = io.StringIO()
+    color = output is None and fmt == "text" and sys.stdout.isatty()
+    if fmt == "text":
+        text_report.render(report, buffer, color=color, max_per_rule=max_per_rule)
+    else:
+        renderers()[fmt](report, buffer)
+    if output is not None:
+        with open_private(output, list(files)) as fh:
+            fh.write(buffer.getvalue())
+    else:
+        click.echo(buffer.getvalue(), nl=False, color=color)
+    if any(s.result.crashed for s in sources):
+        crashed = ", ".join(c["rule"] for s in sources for c in s.result.crashed)
+        raise ToolError(f"rule(s) crashed: {crashed}; the report above is incomplete")
+    sys.exit(exit_code(report.findings, settings.fail_on))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@input_options
+@click.option("--show-pii", is_flag=True, help="Show sample values in full (default: redacted).")
+@guard
+def columns(file, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, show_pii):
+    """Show how the export's columns map to canonical fields, with a redacted profile of each."""
+    from .api import prepare
+    from .profile_columns import render_columns
+
+    settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
+                              as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, show_pii=show_pii)
+    ctx = prepare(file, settings)
+    click.echo(render_columns(ctx, show_pii=show_pii), nl=False)
+
+
+@cli.command("rules")
+@click.option("--select", multiple=True, help="Only these codes, prefixes, names or families.")
+@guard
+def list_rules(select):
+    """List the rule catalogue."""
+    from .catalogue import load_catalogue
+    from .engine import select_rules
+
+    for spec in select_rules(load_catalogue(), split_list(select) or ["ALL"], []):
+        click.echo(f"{spec.code}  {spec.name:<36} {spec.severity:<8} {spec.summary}")
+
+
+@cli.command("rule")
+@click.argument("code")
+@guard
+def show_rule(code):
+    """Explain one rule: what it checks, why it matters, its options and examples."""
+    from .catalogue import load_catalogue
+    from .docs import rule_markdown
+
+    catalogue = load_catalogue()
+    by_name = {s.name: s for s in catalogue.values()}
+    spec = catalogue.get(code.upper()) or by_name.get(code)
+    if spec is None:
+        raise ConfigError(f"no rule '{code}' (see 'dbhygiene rules')")
+    click.echo(rule_markdown(spec), nl=False)
+
+
+@cli.command()
+@click.option("--rows", type=click.IntRange(min=100), default=5000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--as-of", default="2026-11-22", show_default=True, help="Reference date the planted ages refer to.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the export; the key goes beside it as <name>.key.json.")
+@click.option("--encoding", default="cp1252", show_default=True)
+@guard
+def sample(rows, seed, as_of, output, encoding):
+    """Write a synthetic CONARC-like export with planted defects, and a key of what is where."""
+    from .sample import write_sample
+
+    key_path = write_sample(output, rows=rows, seed=seed, as_of=parse_date(as_of, "--as-of"), encoding=encoding)
+    click.echo(f"wrote {output} ({rows} records) and {key_path}")
+
+
+def main() -> None:
+    cli(prog_name="dbhygiene")

@@ -1,0 +1,42 @@
+"""Rule documentation generated from the catalogue (ruff's headings), for `dbhygiene rule` and docs/."""
+
+from __future__ import annotations
+
+from .catalogue import RuleSpec
+
+
+def _example_block(example: dict) -> str:
+    text = example["csv"].rstrip("\n")
+    extra = []
+    for key in ("profile", "as_of", "options", "date_format"):
+        if key in example:
+            extra.append(f"{key}: {example[key]}")
+    head = f"({', '.join(extra)})\n" if extra else ""
+    return f"{head}```\n{text}\n```\n"
+
+
+def rule_markdown(spec: RuleSpec) -> str:
+    fails = [e for e in spec.examples if e["name"].startswith("fail_")]
+    passes = [e for e in spec.examples if e["name"].startswith("pass_")]
+    out = [f"# {spec.name} ({spec.code})\n",
+           f"Family: {spec.family} · severity: {spec.severity} · shape: {spec.shape}"
+           + (f" · grouped by: {', '.join(spec.group_by)}" if spec.group_by else "") + "\n",
+           "## What it does\n", spec.summary + "\n",
+           "## Why is this bad?\n", spec.rationale + "\n",
+           "## Needs\n", (", ".join(spec.requires) or "nothing beyond the file") +
+           (f" (also uses {', '.join(spec.uses)} when present)" if spec.uses else "") + "\n"]
+    if fails:
+        rows = ", ".join(str(f[0]) for f in fails[0].get("findings") or [])
+        out += ["## Example\n", _example_block(fails[0]) + (f"Flags row(s) {rows}.\n" if rows else "")]
+    if passes:
+        out += ["## Use instead\n", _example_block(passes[0])]
+    if spec.options:
+        out.append("## Options\n")
+        for opt in spec.options.values():
+            out.append(f"- `{opt.name}` ({opt.type}, default `{opt.default}`): {opt.description}\n")
+    out.append("## References\n")
+    out.append(f"- Facial-recognition framework principle(s): {', '.join(map(str, spec.principles))} "
+               "(WEF/INTERPOL/UNICRI/Netherlands Police, 2022)\n")
+    for anchor in spec.legal_anchors:
+        out.append(f"- {anchor}\n")
+    return "\n".join(out)

@@ -1,0 +1,228 @@
+"""Stage 4: run the selected rules over a normalised frame and turn their hits into findings.
+
+A check is a small vectorised function bound to a rule code with ``@implements("CODE")``. It takes
+the run ``Context`` and the rule's resolved options and returns one of:
+
+* a boolean mask (one value per record): each True record is a finding;
+* a hits frame with a ``pos`` column (0-based record position) and optionally ``field``,
+  ``related`` (list of positions), ``score``, ``confidence`` and any values the rule's message
+  template names;
+* a ``CheckResult`` holding such hits plus list-level ``stats`` for the report.
+
+Message templates may name canonical fields (``{full_name}``, ``{birth_date}``...): the engine fills
+them from the record and redacts personal data unless ``show_pii``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import RuleSpec
+from .errors import CatalogueError, ConfigError
+from .findings import SEVERITY_RANK, Finding
+from .load import SourceFacts
+from .mapping import Mapping
+from .normalise import DateColumnNote
+from .redact import show
+
+CHECKS: dict[str, Callable] = {}
+NOTICE_CODE = "GN01"
+
+
+def implements(code: str):
+    def register(fn: Callable) -> Callable:
+        if code in CHECKS:
+            raise CatalogueError(f"two implementations for {code}")
+        CHECKS[code] = fn
+        return fn
+
+    return register
+
+
+@dataclass
+class CheckResult:
+    hits: pd.DataFrame | np.ndarray | pd.Series | None
+    stats: dict | None = None
+
+
+@dataclass
+class Context:
+    frame: pd.DataFrame  # normalised: canonical fields + derived columns
+    raw: pd.DataFrame  # as loaded
+    facts: SourceFacts
+    mapping: Mapping
+    profile: dict
+    as_of: dt.date
+    lines: np.ndarray | None = None
+    date_notes: dict[str, DateColumnNote] = field(default_factory=dict)
+    malformed_rows: list[int] = field(default_factory=list)
+    load_notes: list[str] = field(default_factory=list)
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.frame.columns for n in names)
+
+    @property
+    def as_of64(self) -> np.datetime64:
+        return np.datetime64(self.as_of, "s")
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    not_assessable: list[dict]
+    stats: dict[str, dict]
+    crashed: list[dict]
+
+
+def selector_matches(spec: RuleSpec, selector: str) -> bool:
+    sel = selector.strip()
+    if sel.upper() == "ALL":
+        return True
+    return spec.code == sel.upper() or spec.code.startswith(sel.upper()) or spec.name == sel or spec.family == sel
+
+
+def select_rules(catalogue: dict[str, RuleSpec], select: list[str] | None, ignore: list[str] | None) -> list[RuleSpec]:
+    select = select or ["ALL"]
+    ignore = ignore or []
+    for sel in [*select, *ignore]:
+        if not any(selector_matches(spec, sel) for spec in catalogue.values()):
+            raise ConfigError(f"selector '{sel}' matches no rule (see 'dbhygiene rules')")
+    chosen = [s for s in catalogue.values() if any(selector_matches(s, sel) for sel in select)]
+    return [s for s in chosen if not any(selector_matches(s, sel) for sel in ignore)]
+
+
+def resolve_options(spec: RuleSpec, overrides: dict[str, Any] | None, profile: dict) -> dict[str, Any]:
+    options = spec.defaults()
+    layers = [(f"profile {profile.get('name')}", (profile.get("rule_options") or {}).get(spec.code, {})),
+              (f"configuration of {spec.code}", overrides or {})]
+    for where, layer in layers:
+        for key, value in layer.items():
+            if key not in spec.options:
+                known = ", ".join(spec.options) or "none"
+                raise ConfigError(f"{where}: unknown option '{key}' (options of {spec.code}: {known})")
+            options[key] = spec.options[key].coerce(value, where)
+    return options
+
+
+def _normalise_hits(result, n: int) -> tuple[pd.DataFrame, dict | None]:
+    stats = None
+    if isinstance(result, CheckResult):
+        stats = result.stats
+        result = result.hits
+    if result is None:
+        return pd.DataFrame({"pos": pd.Series([], dtype=np.int64)}), stats
+    if isinstance(result, (pd.Series, np.ndarray)):
+        mask = np.asarray(result.to_numpy(dtype=bool, na_value=False) if isinstance(result, pd.Series) else result,
+                          dtype=bool)
+        if mask.shape != (n,):
+            raise ValueError(f"mask has shape {mask.shape}, expected ({n},)")
+        return pd.DataFrame({"pos": np.flatnonzero(mask)}), stats
+    if isinstance(result, pd.DataFrame):
+        if "pos" not in result.columns:
+            raise ValueError("hits frame needs a 'pos' column")
+        return result.reset_index(drop=True), stats
+    raise TypeError(f"check returned {type(result).__name__}")
+
+
+def _template_fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "(blank)"
+    if isinstance(value, float):
+        if value != value:
+            return "(blank)"
+        return f"{value:g}"
+    if isinstance(value, (np.datetime64, pd.Timestamp)):
+        return str(pd.Timestamp(value).date())
+    return str(value)
+
+
+def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: bool) -> list[Finding]:
+    if hits.empty:
+        return []
+    names = _template_fields(spec.message)
+    record_fields = [n for n in names if n not in hits.columns and n in ctx.frame.columns]
+    missing = [n for n in names if n not in hits.columns and n not in ctx.frame.columns
+               and n not in ("row", "code")]
+    pos = hits["pos"].to_numpy(dtype=np.int64)
+    columns: dict[str, list] = {}
+    for name in record_fields:
+        values = ctx.frame[name].to_numpy(dtype=object, na_value=None)[pos]
+        columns[name] = [show(name, v, show_pii) for v in values]
+    for name in names:
+        if name in hits.columns:
+            columns[name] = [_fmt(v) for v in hits[name].to_numpy(dtype=object)]
+    for name in missing:
+        columns[name] = ["(not mapped)"] * len(hits)
+    rows = pos + 1
+    lines = ctx.lines[pos] if ctx.lines is not None else None
+    fields = hits["field"].tolist() if "field" in hits.columns else [spec.requires[0] if spec.requires else None] * len(hits)
+    related = hits["related"].tolist() if "related" in hits.columns else None
+    scores = hits["score"].tolist() if "score" in hits.columns else None
+    confidence = hits["confidence"].tolist() if "confidence" in hits.columns else None
+    out = []
+    for i in range(len(hits)):
+        values = {name: col[i] for name, col in columns.items()}
+        rel = tuple(int(p) + 1 for p in related[i]) if related is not None and related[i] is not None else ()
+        out.append(Finding(
+            rule=spec.code, name=spec.name, severity=spec.severity, principles=spec.principles,
+            source=ctx.facts.path, row=int(rows[i]), line=int(lines[i]) if lines is not None else None,
+            field=fields[i], message=spec.message.format_map(values), related_rows=rel,
+            confidence=confidence[i] if confidence is not None else "high",
+            score=round(float(scores[i]), 1) if scores is not None and scores[i] is not None else None,
+        ))
+    return out
+
+
+def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None = None,
+        show_pii: bool = False) -> RunResult:
+    rule_config = rule_config or {}
+    findings: list[Finding] = []
+    not_assessable: list[dict] = []
+    stats: dict[str, dict] = {}
+    crashed: list[dict] = []
+    notice = next((s for s in specs if s.code == NOTICE_CODE), None)
+    for spec in specs:
+        if spec.shape == "notice":
+            continue
+        fn = CHECKS.get(spec.code)
+        if fn is None:
+            raise CatalogueError(f"rule {spec.code} has no implementation")
+        options = resolve_options(spec, rule_config.get(spec.code) or rule_config.get(spec.name), ctx.profile)
+        missing = [f for f in spec.requires if f not in ctx.frame.columns]
+        if missing:
+            not_assessable.append({"rule": spec.code, "name": spec.name, "missing_fields": missing})
+            if notice is not None:
+                findings.append(Finding(
+                    rule=notice.code, name=notice.name, severity=notice.severity, principles=spec.principles,
+                    source=ctx.facts.path, row=None, line=None, field=None,
+                    message=notice.message.format(rule=spec.code, name=spec.name, fields=", ".join(missing)),
+                ))
+            continue
+        try:
+            hits, rule_stats = _normalise_hits(fn(ctx, options), len(ctx.frame))
+        except Exception as exc:  # a crashing rule is recorded; the run goes on
+            crashed.append({"rule": spec.code, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        if rule_stats:
+            stats[spec.code] = rule_stats
+        findings.extend(build_findings(spec, hits, ctx, show_pii))
+    findings.sort(key=lambda f: (f.row is not None, f.row or 0, f.rule))
+    return RunResult(findings=findings, not_assessable=not_assessable, stats=stats, crashed=crashed)
+
+
+def exit_code(findings: list[Finding], fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0

@@ -1,0 +1,445 @@
+"""Stage 1: read an export into a frame of text cells, plus the facts about the file.
+
+Every cell is read as text, exactly as written: "12.345.678", leading zeros and dates survive.
+Row numbers are fixed here once: ``row`` is the 1-based data record (header excluded) and, for text
+sources, ``line`` is the physical line where the record starts (header = line 1, quoted newlines
+counted). The input file is only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import LoadError
+
+DELIMITERS = [",", ";", "\t", "|"]
+TEXT_FORMATS = {"csv", "tsv", "txt", "psv", "dsv"}
+# Non-ASCII characters typical of Spanish, Portuguese and French text exported from Windows.
+LATIN_TEXT_CHARS = set("ÁÉÍÓÚÜÑáéíóúüñÀÂÃÇÈÊÎÔÕÙÛàâãçèêîôõùûÄËÏÖäëïöÿŒœ°ºª¿¡«»“”‘’–—…·´¨€")
+MAGIC = {
+    b"PK\x03\x04": "zip",
+    b"\x1f\x8b": "gzip",
+    b"PAR1": "parquet",
+    b"\xd0\xcf\x11\xe0": "ole2",
+}
+
+
+@dataclass
+class SourceFacts:
+    path: str
+    size: int
+    sha256: str
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    mode: str | None = None  # POSIX permission bits, e.g. "0644"
+    owner: str | None = None
+    sheet: str | None = None
+    compression: str | None = None
+    member: str | None = None
+    rows: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Loaded:
+    frame: pd.DataFrame  # text cells; RangeIndex; columns as in the header
+    facts: SourceFacts
+    lines: np.ndarray | None  # physical start line of each record (text sources only)
+    notes: list[str] = field(default_factory=list)
+    malformed_rows: list[int] = field(default_factory=list)  # rows whose field count was wrong
+
+    @property
+    def rows(self) -> np.ndarray:
+        return np.arange(1, len(self.frame) + 1)
+
+
+def _owner(st: os.stat_result) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(st.st_uid).pw_name
+    except (ImportError, KeyError):
+        return str(st.st_uid)
+
+
+def load(path: str | Path, sheet: str | None = None, encoding: str | None = None,
+         delimiter: str | None = None) -> Loaded:
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"{path}: no such file")
+    if path.is_dir():
+        raise LoadError(f"{path}: is a directory, not a file")
+    try:
+        st = path.stat()
+        with path.open("rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not data:
+        raise LoadError(f"{path}: file is empty")
+    facts = SourceFacts(
+        path=str(path),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        format="",
+        mode=f"{st.st_mode & 0o777:04o}",
+        owner=_owner(st),
+    )
+    name = path.name
+    kind = _sniff_container(data)
+    if kind == "gzip":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise LoadError(f"{path}: gzip stream is truncated or corrupt ({exc})") from None
+        facts.compression = "gzip"
+        name = name[:-3] if name.lower().endswith(".gz") else name
+        if not data:
+            raise LoadError(f"{path}: compressed file holds no data")
+    elif kind == "zip" and not _is_xlsx(data):
+        data, name = _unzip_single(path, data)
+        facts.compression = "zip"
+        facts.member = name
+    loaded = _load_bytes(data, name, facts, sheet, encoding, delimiter)
+    loaded.facts.rows = len(loaded.frame)
+    return loaded
+
+
+def _sniff_container(data: bytes) -> str | None:
+    for magic, kind in MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def _is_xlsx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return "[Content_Types].xml" in zf.namelist() and any(
+                n.startswith("xl/") for n in zf.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def _unzip_single(path: Path, data: bytes) -> tuple[bytes, str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = [i for i in zf.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+            if len(members) != 1:
+                listed = ", ".join(i.filename for i in members[:5]) or "none"
+                raise LoadError(f"{path}: zip must hold exactly one file, found {len(members)} ({listed})")
+            return zf.read(members[0]), members[0].filename
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+        raise LoadError(f"{path}: zip archive is truncated or corrupt ({exc})") from None
+    except RuntimeError as exc:  # encrypted member
+        raise LoadError(f"{path}: cannot open zip member ({exc})") from None
+
+
+def _load_bytes(data: bytes, name: str, facts: SourceFacts, sheet, encoding, delimiter) -> Loaded:
+    kind = _sniff_container(data)
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if kind == "gzip" or (kind == "zip" and not _is_xlsx(data)):
+        raise LoadError(f"{facts.path}: nested archives are not supported")
+    if kind == "ole2":
+        raise LoadError(f"{facts.path}: legacy .xls or password-protected Office file; "
+                        "save it as .xlsx (unprotected) or CSV first")
+    if kind == "zip":
+        facts.format = "xlsx"
+        return _load_xlsx(data, facts, sheet)
+    if kind == "parquet":
+        facts.format = "parquet"
+        return _load_parquet(data, facts)
+    if sheet is not None:
+        raise LoadError(f"{facts.path}: --sheet applies to .xlsx files only")
+    text, facts.encoding = _decode(data, facts.path, encoding)
+    stripped = text.lstrip()
+    if suffix in ("json", "ndjson", "jsonl") or (suffix not in TEXT_FORMATS and stripped[:1] in "[{"):
+        facts.format = "ndjson" if suffix in ("ndjson", "jsonl") else "json"
+        return _load_json(stripped, facts)
+    facts.format = "csv"
+    return _load_delimited(text, facts, delimiter)
+
+
+def _decode(data: bytes, where: str, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise LoadError(f"{where}: cannot decode as {encoding} ({exc})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise LoadError(f"{where}: UTF-16 byte-order mark but the text is truncated or corrupt") from None
+    head = data[:4096]
+    if b"\x00" in head:
+        # UTF-16 without a BOM puts a NUL in every other byte of ASCII text.
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > len(head) // 4 and even == 0:
+            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+        if even > len(head) // 4 and odd == 0:
+            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+        raise LoadError(f"{where}: binary data, not a delimited text, JSON, .xlsx or Parquet file")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    sample = data[: 1 << 20]
+    try:
+        as_cp1252 = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        as_cp1252 = None
+    if as_cp1252 is not None:
+        high = [ch for ch in as_cp1252 if ord(ch) > 127]
+        plausible = sum(1 for ch in high if ch in LATIN_TEXT_CHARS)
+        if high and plausible >= 0.9 * len(high):
+            try:
+                return data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 1 << 20], cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp850",
+                                                     "mac_roman", "cp1251", "utf_8"]).best()
+    chosen = best.encoding if best is not None else "cp1252"
+    if chosen == "utf_8":  # the sample decoded but the whole file did not: damaged UTF-8
+        chosen = "cp1252"
+    if chosen in ("latin_1", "iso8859_15") and not any(0x80 <= b <= 0x9F for b in data[: 1 << 20]):
+        chosen = "cp1252"  # identical on the bytes seen; cp1252 is what Windows exports write
+    try:
+        return data.decode(chosen), chosen.replace("_", "-")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("latin-1"), "latin-1"
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
+            raise LoadError(f"{where}: unknown text encoding ({utf8_error})") from None
+
+
+def sniff_delimiter(text: str) -> str:
+    sample = text[: 1 << 16]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    header = lines[0]
+    best, best_score = ",", -1.0
+    for cand in DELIMITERS:
+        count = header.count(cand)
+        if count == 0:
+            continue
+        consistent = sum(1 for ln in lines[1:] if ln.count(cand) == count)
+        score = count + consistent * 2
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None) -> Loaded:
+    if not text.strip():
+        raise LoadError(f"{facts.path}: file holds no text")
+    facts.delimiter = delimiter or sniff_delimiter(text)
+    payload = io.BytesIO(text.encode("utf-8"))
+    notes: list[str] = []
+    malformed: list[int] = []
+    kwargs = dict(sep=facts.delimiter, dtype="str", keep_default_na=False, na_values=[""],
+                  skip_blank_lines=False, encoding="utf-8")
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(payload, engine="c", index_col=False, **kwargs)
+        lines = None
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        message = str(exc)
+        if "EOF inside string" in message or "EOF following" in message:
+            raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed "
+                            f"({message.split('. ')[0].strip()})") from None
+        frame, lines, malformed = _read_ragged(text, facts.delimiter)
+        notes.append(f"{len(malformed)} record(s) had more fields than the header; extra fields were dropped")
+    except (pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise LoadError(f"{facts.path}: no table found ({exc})") from None
+    if frame.shape[1] == 0:
+        raise LoadError(f"{facts.path}: no header row found")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if lines is None:
+        lines = _physical_lines(frame)
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():
+        notes.append(f"{int(blank.sum())} blank record(s) skipped")
+        keep_mask = ~blank
+        frame = frame.loc[keep_mask].reset_index(drop=True)
+        lines = lines[keep_mask]
+        if malformed:
+            new_row = np.cumsum(keep_mask)
+            malformed = [int(new_row[r - 1]) for r in malformed if keep_mask[r - 1]]
+    return Loaded(frame=frame, facts=facts, lines=lines, notes=notes, malformed_rows=malformed)
+
+
+def _read_ragged(text: str, delimiter: str) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+    """Slow path for files with over-long records: keep every record, cut to the header's width."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+        width = len(header)
+        records, lines, malformed = [], [], []
+        start = reader.line_num + 1
+        for fields in reader:
+            if not fields:
+                start = reader.line_num + 1
+                continue
+            if len(fields) > width:
+                malformed.append(len(records) + 1)
+            records.append((fields + [None] * width)[:width])
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise LoadError(f"malformed delimited text near line {reader.line_num}: {exc}") from None
+    frame = pd.DataFrame(records, columns=[h.strip() for h in header], dtype="str").replace("", pd.NA)
+    return frame, np.asarray(lines, dtype=np.int64), malformed
+
+
+def _physical_lines(frame: pd.DataFrame) -> np.ndarray:
+    """Line where each record starts: header is line 1; quoted newlines push later records down."""
+    extra = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        col = frame[column]
+        counts = col.str.count("\n").fillna(0).to_numpy(dtype=np.int64, na_value=0)
+        if counts.any():
+            extra += counts
+    # newlines inside the header itself
+    header_extra = sum(str(c).count("\n") for c in frame.columns)
+    before = np.concatenate(([0], np.cumsum(extra)[:-1])) if len(extra) else extra
+    return np.arange(2, len(frame) + 2, dtype=np.int64) + before + header_extra
+
+
+def _stringify(frame: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for column in frame.columns:
+        col = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            values = col.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(col):
+            values = col.map(lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(v)))
+        else:
+            values = col.map(_cell_text, na_action="ignore")
+        out[str(column).strip()] = values.astype("str")
+    result = pd.DataFrame(out)
+    return result.replace("", pd.NA) if len(result) else result
+
+
+def _cell_text(value) -> str | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _load_xlsx(data: bytes, facts: SourceFacts, sheet: str | None) -> Loaded:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        raise LoadError(f"{facts.path}: cannot open workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        names = workbook.sheetnames
+        if sheet is None:
+            target = names[0]
+        elif sheet in names:
+            target = sheet
+        else:
+            raise LoadError(f"{facts.path}: no sheet named '{sheet}' (sheets: {', '.join(names)})")
+        facts.sheet = target
+        rows = workbook[target].iter_rows(values_only=True)
+        try:
+            header = next(rows)
+        except StopIteration:
+            raise LoadError(f"{facts.path}: sheet '{target}' is empty") from None
+        width = len(header)
+        while width and header[width - 1] is None:
+            width -= 1
+        if width == 0:
+            raise LoadError(f"{facts.path}: sheet '{target}' has no header row")
+        columns = [_cell_text(h) or f"column_{i + 1}" for i, h in enumerate(header[:width])]
+        body = [[_cell_text(v) for v in r[:width]] for r in rows]
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(body, columns=columns, dtype="str") if body else pd.DataFrame(
+        {c: pd.Series([], dtype="str") for c in columns})
+    blank = frame.isna().all(axis=1).to_numpy()
+    notes = []
+    if blank.any():
+        notes.append(f"{int(blank.sum())} blank row(s) skipped")
+        frame = frame.loc[~blank].reset_index(drop=True)
+    return Loaded(frame=frame, facts=facts, lines=None, notes=notes)
+
+
+def _load_json(text: str, facts: SourceFacts) -> Loaded:
+    try:
+        if facts.format == "ndjson":
+            records = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+        else:
+            try:
+                records = json.loads(text)
+            except json.JSONDecodeError as exc:
+                if "Extra data" in str(exc):
+                    facts.format = "ndjson"
+                    records = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+                else:
+                    raise
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"{facts.path}: invalid or truncated JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(records, dict):
+        lists = [v for v in records.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise LoadError(f"{facts.path}: JSON object must hold exactly one list of records")
+        records = lists[0]
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise LoadError(f"{facts.path}: JSON must be a list of objects (one record each)")
+    if not records:
+        raise LoadError(f"{facts.path}: JSON holds no records")
+    frame = pd.DataFrame.from_records(records)
+    return Loaded(frame=_stringify(frame), facts=facts, lines=None)
+
+
+def _load_parquet(data: bytes, facts: SourceFacts) -> Loaded:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for damaged files
+        raise LoadError(f"{facts.path}: cannot read Parquet ({exc})") from None
+    return Loaded(frame=_stringify(table.to_pandas()), facts=facts, lines=None)

@@ -1,0 +1,50 @@
+"""JSON report: a documented, versioned contract for scheduled jobs (see README, "JSON output")."""
+
+from __future__ import annotations
+
+import json
+
+from . import SCHEMA_VERSION, Report
+
+
+def source_dict(source) -> dict:
+    ctx = source.ctx
+    facts = ctx.facts
+    return {
+        "path": facts.path,
+        "format": facts.format,
+        "encoding": facts.encoding,
+        "delimiter": facts.delimiter,
+        "sheet": facts.sheet,
+        "compression": facts.compression,
+        "rows": facts.rows,
+        "size": facts.size,
+        "sha256": facts.sha256,
+        "mode": facts.mode,
+        "mapping": {f: {"column": m.column, "score": m.score, "method": m.method}
+                    for f, m in ctx.mapping.matches.items()},
+        "unmapped_columns": ctx.mapping.unmapped_columns,
+        "date_order": {f: n.__dict__ | {"description": n.describe()} for f, n in ctx.date_notes.items()},
+        "notes": ctx.load_notes,
+        "stats": source.result.stats,
+        "crashed_rules": source.result.crashed,
+    }
+
+
+def as_dict(report: Report) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": report.tool,
+        "as_of": report.as_of,
+        "profile": report.profile,
+        "redacted": not report.show_pii,
+        "rules_selected": report.selected_rules,
+        "sources": [source_dict(s) for s in report.sources],
+        "summary": report.summary(),
+        "findings": [f.as_dict() for f in report.findings],
+    }
+
+
+def render(report: Report, out, color: bool = False) -> None:
+    json.dump(as_dict(report), out, ensure_ascii=False, indent=2, default=str)
+    out.write("\n")
