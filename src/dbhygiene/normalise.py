@@ -185,8 +185,9 @@ def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.
     pivot = as_of.year % 100
     py = np.where(two_digit, np.where(py <= pivot, 2000 + py, 1900 + py), py)
     weights = np.bincount(codes[codes >= 0], minlength=n)
-    proves_dmy = hit_dmy & (p1 > 12) & (p2 >= 1) & (p2 <= 12)
-    proves_mdy = hit_dmy & (p2 > 12) & (p1 >= 1) & (p1 <= 12)
+    # a first part of 13..31 proves day-first (45/05/1980 proves nothing: no month has 45 days)
+    proves_dmy = hit_dmy & (p1 > 12) & (p1 <= 31) & (p2 >= 1) & (p2 <= 12)
+    proves_mdy = hit_dmy & (p2 > 12) & (p2 <= 31) & (p1 >= 1) & (p1 <= 12)
     undecided = hit_dmy & (p1 <= 12) & (p2 <= 12) & (p1 != p2) & (p1 >= 1) & (p2 >= 1)
     ev_dmy, ev_mdy = int(weights[proves_dmy].sum()), int(weights[proves_mdy].sum())
     default = "dmy" if dayfirst else "mdy"
@@ -338,14 +339,22 @@ def sort_tokens(clean: pd.Series) -> pd.Series:
     return _from_arrow(joined, clean.index)
 
 
-def _distinct_apply(values: pd.Series, fn) -> pd.Series:
-    """Apply a vectorised string function to the distinct values only, then broadcast back."""
+def _distinct_apply(values: pd.Series, *fns) -> list[pd.Series]:
+    """Apply vectorised string functions, chained, to the distinct values only; broadcast back.
+
+    Returns one series per function: fns[0](uniques), fns[1](fns[0](uniques)), ...
+    """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
-        return pd.Series(pd.array([pd.NA] * len(values), dtype="str"), index=values.index)
-    done = _arrow(fn(pd.Series(uniques, dtype="str")))
-    taken = pc.take(done, pa.array(codes, mask=codes < 0))
-    return _from_arrow(taken, values.index)
+        return [pd.Series(pd.array([pd.NA] * len(values), dtype="str"), index=values.index) for _ in fns]
+    indices = pa.array(codes, mask=codes < 0)
+    current = pd.Series(uniques, dtype="str")
+    out = []
+    for fn in fns:
+        current = fn(current)
+        current = current.where(current != "", pd.NA)
+        out.append(_from_arrow(pc.take(_arrow(current), indices), values.index))
+    return out
 
 
 def normalise_id(values: pd.Series) -> pd.Series:
@@ -378,7 +387,7 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
     if "national_id" in out:
         out["national_id__norm"] = normalise_id(out["national_id"])
     if "full_name" in out:
-        clean = _distinct_apply(out["full_name"], strip_accents_casefold)
-        out["full_name__clean"] = clean.where(clean != "", pd.NA)
-        out["full_name__key"] = _distinct_apply(out["full_name__clean"], sort_tokens)
+        clean, key = _distinct_apply(out["full_name"], strip_accents_casefold, sort_tokens)
+        out["full_name__clean"] = clean
+        out["full_name__key"] = key
     return Normalised(frame=out, mapping=mapping, date_notes=notes)

@@ -1,0 +1,116 @@
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dbhygiene.contract import normalised_schema
+from dbhygiene.mapping import map_columns
+from dbhygiene.normalise import normalise, normalise_id, parse_dates
+
+AS_OF = dt.date(2026, 11, 22)
+
+
+def dates(values, dayfirst=True, order=None):
+    out, note = parse_dates(pd.Series(values, dtype="str"), dayfirst=dayfirst, order=order, as_of=AS_OF,
+                            no_data_tokens=("S/D", "N/D"))
+    return out, note
+
+
+def test_library_traps_hold():
+    out, _ = dates(["31/02/1980", "1979/05/12", "12/05/1979", "1979-05-12", "13/01/1990"])
+    assert out["status"].tolist() == ["invalid", "ok", "ok", "ok", "ok"]
+    # pyarrow strptime would roll 31/02 over to 2 March; we refuse it
+    assert pd.isna(out["date"].iloc[0])
+    # pandas format="mixed" reads 1979/05/12 as 5 December; year-first is always y-m-d
+    assert out["date"].iloc[1] == pd.Timestamp("1979-05-12")
+    # a column mixing dd/mm/yyyy and ISO keeps both (polars would drop one format)
+    assert out["date"].iloc[2] == out["date"].iloc[3] == pd.Timestamp("1979-05-12")
+
+
+def test_invalid_and_partial_statuses():
+    out, _ = dates(["29/02/2001", "29/02/2000", "15/13/1985", "00/00/0000", "S/D", "", None, "1985", "12/1979",
+                    "1979-12", "13/01/1990"])
+    assert out["status"].tolist() == ["invalid", "ok", "invalid", "invalid", "invalid", "blank", "blank",
+                                      "partial", "partial", "partial", "ok"]
+    assert out["year"].tolist()[7:10] == [1985, 1979, 1979]
+
+
+def test_order_proven_by_values_resolves_ambiguity():
+    out, note = dates(["03/10/2002", "25/12/1990"])
+    assert note.settled_by == "values" and note.order == "dmy"
+    assert out["status"].tolist() == ["ok", "ok"]
+    assert out["date"].iloc[0] == pd.Timestamp("2002-10-03")
+
+
+def test_unsettled_order_marks_ambiguous_and_uses_profile():
+    out, note = dates(["03/10/2002", "05/05/1990"], dayfirst=True)
+    assert note.settled_by == "profile" and note.ambiguous_rows == 1
+    assert out["status"].tolist() == ["ambiguous", "ok"]  # 05/05 reads the same either way
+    assert out["date"].iloc[0] == pd.Timestamp("2002-10-03")
+    out, note = dates(["03/10/2002"], dayfirst=False)
+    assert out["date"].iloc[0] == pd.Timestamp("2002-03-10")
+
+
+def test_contradictory_column_is_reported():
+    out, note = dates(["25/12/1990", "12/25/1990", "03/10/2002"])
+    assert note.settled_by == "contradictory"
+    assert note.day_first_evidence == 1 and note.month_first_evidence == 1
+    assert out["date"].iloc[1] == pd.Timestamp("1990-12-25")  # only one valid reading
+    assert out["status"].iloc[2] == "ambiguous"
+    assert "contradict" in note.describe()
+
+
+def test_explicit_order_wins():
+    out, note = dates(["03/10/2002", "25/12/1990"], order="mdy")
+    assert note.settled_by == "date-format"
+    assert out["date"].iloc[0] == pd.Timestamp("2002-03-10")
+    assert out["status"].iloc[1] == "invalid"  # month 25
+
+
+def test_each_distinct_value_parsed_once_and_broadcast():
+    values = ["25/02/1980"] * 1000 + ["1980-02-25"] * 1000
+    out, _ = dates(values)
+    assert out["date"].nunique() == 1 and (out["status"] == "ok").all()
+
+
+def test_month_names_in_spanish_and_english():
+    out, _ = dates(["12 de marzo de 1985", "12 Feb 1961", "marzo de 1985"])
+    assert out["date"].iloc[0] == pd.Timestamp("1985-03-12")
+    assert out["date"].iloc[1] == pd.Timestamp("1961-02-12")
+    assert out["status"].iloc[2] == "partial"
+
+
+@pytest.mark.parametrize(("raw", "norm"), [("12.345.678", "12345678"), (" 20-12345678-9 ", "20123456789"),
+                                           ("ab 123", "AB123"), ("", None)])
+def test_normalise_id(raw, norm):
+    got = normalise_id(pd.Series([raw], dtype="str")).iloc[0]
+    assert (pd.isna(got) and norm is None) or got == norm
+
+
+def test_name_keys_ignore_case_accents_punctuation_and_order():
+    frame = pd.DataFrame({"APELLIDO Y NOMBRE": pd.Series(["GONZÁLEZ, JUAN CARLOS", "Juan Carlos Gonzalez",
+                                                          "GONZALEZ JUAN", None], dtype="str")})
+    norm = normalise(frame, map_columns(list(frame.columns)), profile={"dayfirst": True}, as_of=AS_OF)
+    keys = norm.frame["full_name__key"].tolist()
+    assert keys[0] == keys[1] == "carlos gonzalez juan"
+    assert keys[2] != keys[0] and pd.isna(keys[3])
+    assert norm.frame["full_name"].iloc[0] == "GONZÁLEZ, JUAN CARLOS"  # original kept
+
+
+def test_full_name_composed_from_parts():
+    frame = pd.DataFrame({"apellido": pd.Series(["PEREZ", None], dtype="str"),
+                          "nombres": pd.Series(["JUAN", "ANA"], dtype="str")})
+    norm = normalise(frame, map_columns(list(frame.columns)), profile={"dayfirst": True}, as_of=AS_OF)
+    assert norm.frame["full_name"].tolist() == ["PEREZ, JUAN", "ANA"]
+
+
+def test_normalised_frame_honours_the_contract():
+    frame = pd.DataFrame({
+        "nombre": pd.Series(["PÉREZ, ANA", "  ", None, "GOMEZ JUAN"], dtype="str"),
+        "dni": pd.Series(["12.345.678", None, "S/D", "2O123456"], dtype="str"),
+        "fecha nacimiento": pd.Series(["31/02/1980", "1985", "03/10/2002", None], dtype="str"),
+        "fecha alta": pd.Series(["2020-01-01", "05/06/2020", "x", "01/01/2019"], dtype="str"),
+    })
+    norm = normalise(frame, map_columns(list(frame.columns)), profile={"dayfirst": True}, as_of=AS_OF)
+    normalised_schema().validate(norm.frame, lazy=True)
+    assert pd.isna(norm.frame["full_name__clean"].iloc[1])  # whitespace-only name is no name
