@@ -28,6 +28,33 @@ class ToolError(click.ClickException):
         click.echo(f"dbhygiene: error: {self.format_message()}", err=True)
 
 
+class OneLineErrors:
+    """Usage errors (bad option value, missing argument) print one line too, exit 2."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            hint = f" (see 'dbhygiene {info_name} --help')" if parent is not None else " (see 'dbhygiene --help')"
+            raise ToolError(exc.format_message() + hint) from None
+
+
+class Command(OneLineErrors, click.Command):
+    pass
+
+
+class Group(OneLineErrors, click.Group):
+    command_class = Command
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise ToolError(exc.format_message() + " (see 'dbhygiene --help')") from None
+
+
 def guard(fn):
     """Turn tool failures into one line on stderr and exit 2, never a traceback."""
 
@@ -51,7 +78,13 @@ def open_private(path: Path, input_paths: list[Path]):
     """Open an output file readable by the owner only (0600); never one of the inputs."""
     resolved = path.resolve()
     for src in input_paths:
-        if src.exists() and resolved == src.resolve():
+        same = src.exists() and resolved == src.resolve()
+        if not same and src.exists() and path.exists():
+            try:
+                same = os.path.samefile(path, src)  # hard links, bind mounts
+            except OSError:
+                pass
+        if same:
             raise ConfigError(f"refusing to write the report over the input file {src}")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -62,6 +95,8 @@ def open_private(path: Path, input_paths: list[Path]):
 
 
 def parse_date(value: str | dt.date, what: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
     try:
@@ -101,6 +136,7 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
     if config_path is not None and not config_path.is_file():
         raise ConfigError(f"configuration file {config_path} not found")
     conf = read_config(path) if path else {}
+    delimiter = delimiter if delimiter is not None else conf.get("delimiter")
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1:
@@ -116,14 +152,14 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
         columns=columns,
         sheet=sheet or conf.get("sheet"),
         encoding=encoding or conf.get("encoding"),
-        delimiter=delimiter or conf.get("delimiter"),
+        delimiter=delimiter,
         rule_options=conf.get("rules", {}),
         show_pii=show_pii,
         fail_on=fail_on or conf.get("fail-on", "error"),
     )
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="dbhygiene")
 def cli():
     """Lint watchlist and reference-database exports for the defects that become false arrests.

@@ -28,9 +28,12 @@ def find_config(start: Path | None = None) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-                continue
+                text = pyproject.read_text(encoding="utf-8")
+                data = tomllib.loads(text)
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+                if isinstance(exc, tomllib.TOMLDecodeError) and "dbhygiene" in text:
+                    raise ConfigError(f"{pyproject}: not valid TOML ({exc})") from None
+                continue  # someone else's broken pyproject: not ours to judge
             if "dbhygiene" in data.get("tool", {}):
                 return pyproject
     return None
@@ -65,9 +68,20 @@ def validate(data: dict, where: str) -> dict[str, Any]:
             raise ConfigError(f"{where}: [rules.{ref}] names no rule")
         if not isinstance(options, dict):
             raise ConfigError(f"{where}: [rules.{ref}] must be a table of options")
+        spec = catalogue[code]
+        for key, value in options.items():
+            if key not in spec.options:
+                known = ", ".join(spec.options) or "none"
+                raise ConfigError(f"{where}: [rules.{ref}] unknown option '{key}' (options of {code}: {known})")
+            spec.options[key].coerce(value, f"{where}: [rules.{ref}]")
+        if code in rules:
+            raise ConfigError(f"{where}: rule {code} is configured twice ([rules.{ref}])")
         rules[code] = options
     if rules:
         data = {**data, "rules": rules}
+    for key in ("select", "ignore"):
+        if any(not isinstance(v, str) for v in data.get(key, [])):
+            raise ConfigError(f"{where}: '{key}' must be a list of rule codes, names or families (text)")
     columns = data.get("columns", {})
     if any(not isinstance(v, str) for v in columns.values()):
         raise ConfigError(f"{where}: [columns] maps a field to a column name (text)")

@@ -175,6 +175,19 @@ def _load_bytes(data: bytes, name: str, facts: SourceFacts, sheet, encoding, del
 
 
 def _decode(data: bytes, where: str, encoding: str | None) -> tuple[str, str]:
+    text, chosen = _decode_text(data, where, encoding)
+    sample = text[: 1 << 16]
+    controls = sum(sample.count(ch) for ch in _CONTROL_CHARS)
+    if sample and controls > max(2, len(sample) // 100):
+        raise LoadError(f"{where}: binary data, not a delimited text, JSON, .xlsx or Parquet file")
+    return text, chosen
+
+
+# C0 controls other than tab, newline, carriage return and form feed never occur in a text export.
+_CONTROL_CHARS = [chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"] + ["\x7f"]
+
+
+def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[str, str]:
     if encoding:
         try:
             return data.decode(encoding), encoding
@@ -232,15 +245,22 @@ def _decode(data: bytes, where: str, encoding: str | None) -> tuple[str, str]:
 
 
 def sniff_delimiter(text: str) -> str:
+    """Pick the field delimiter among , ; tab |. It must occur in the header line: a single-column
+    file with commas inside its values is not comma-separated."""
     sample = text[: 1 << 16]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
-    except csv.Error:
-        pass
     lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
     if not lines:
         return ","
     header = lines[0]
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    if sniffed is not None and sniffed in header:
+        return sniffed
+    if not any(cand in header for cand in DELIMITERS):
+        # one column: pick a delimiter that occurs nowhere, so commas in values stay in the value
+        return next((cand for cand in DELIMITERS if cand not in sample), ",")
     best, best_score = ",", -1.0
     for cand in DELIMITERS:
         count = header.count(cand)
@@ -274,7 +294,7 @@ def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None) -> Loa
         if "EOF inside string" in message or "EOF following" in message:
             raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed "
                             f"({message.split('. ')[0].strip()})") from None
-        frame, lines, malformed = _read_ragged(text, facts.delimiter)
+        frame, lines, malformed = _read_ragged(text, facts.delimiter, facts.path)
         notes.append(f"{len(malformed)} record(s) had more fields than the header; extra fields were dropped")
     except (pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise LoadError(f"{facts.path}: no table found ({exc})") from None
@@ -295,7 +315,7 @@ def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None) -> Loa
     return Loaded(frame=frame, facts=facts, lines=lines, notes=notes, malformed_rows=malformed)
 
 
-def _read_ragged(text: str, delimiter: str) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+def _read_ragged(text: str, delimiter: str, where: str = "input") -> tuple[pd.DataFrame, np.ndarray, list[int]]:
     """Slow path for files with over-long records: keep every record, cut to the header's width."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -313,7 +333,7 @@ def _read_ragged(text: str, delimiter: str) -> tuple[pd.DataFrame, np.ndarray, l
             lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise LoadError(f"malformed delimited text near line {reader.line_num}: {exc}") from None
+        raise LoadError(f"{where}: malformed delimited text near line {reader.line_num}: {exc}") from None
     frame = pd.DataFrame(records, columns=[h.strip() for h in header], dtype="str").replace("", pd.NA)
     return frame, np.asarray(lines, dtype=np.int64), malformed
 
@@ -393,7 +413,8 @@ def _load_xlsx(data: bytes, facts: SourceFacts, sheet: str | None) -> Loaded:
             width -= 1
         if width == 0:
             raise LoadError(f"{facts.path}: sheet '{target}' has no header row")
-        columns = [_cell_text(h) or f"column_{i + 1}" for i, h in enumerate(header[:width])]
+        columns = _unique_columns([(_cell_text(h) or "").strip() or f"column_{i + 1}"
+                                   for i, h in enumerate(header[:width])])
         body = [[_cell_text(v) for v in r[:width]] for r in rows]
     finally:
         workbook.close()
@@ -407,17 +428,22 @@ def _load_xlsx(data: bytes, facts: SourceFacts, sheet: str | None) -> Loaded:
     return Loaded(frame=frame, facts=facts, lines=None, notes=notes)
 
 
+def _json_loads(text: str):
+    # Numbers stay as written: a DNI 20123456 is "20123456", an amount 1.50 is "1.50".
+    return json.loads(text, parse_int=str, parse_float=str)
+
+
 def _load_json(text: str, facts: SourceFacts) -> Loaded:
     try:
         if facts.format == "ndjson":
-            records = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+            records = [_json_loads(ln) for ln in text.splitlines() if ln.strip()]
         else:
             try:
-                records = json.loads(text)
+                records = _json_loads(text)
             except json.JSONDecodeError as exc:
                 if "Extra data" in str(exc):
                     facts.format = "ndjson"
-                    records = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+                    records = [_json_loads(ln) for ln in text.splitlines() if ln.strip()]
                 else:
                     raise
     except json.JSONDecodeError as exc:
@@ -431,8 +457,31 @@ def _load_json(text: str, facts: SourceFacts) -> Loaded:
         raise LoadError(f"{facts.path}: JSON must be a list of objects (one record each)")
     if not records:
         raise LoadError(f"{facts.path}: JSON holds no records")
-    frame = pd.DataFrame.from_records(records)
-    return Loaded(frame=_stringify(frame), facts=facts, lines=None)
+    keys = list(dict.fromkeys(k for r in records for k in r))
+    columns = _unique_columns([str(k).strip() for k in keys])
+    frame = pd.DataFrame({col: pd.Series([_cell_text(r.get(key)) for r in records], dtype="str")
+                          for key, col in zip(keys, columns)})
+    frame = frame.replace("", pd.NA)
+    return Loaded(frame=frame, facts=facts, lines=None)
+
+
+def _unique_columns(names: list[str]) -> list[str]:
+    """Duplicate headers get a suffix, as pandas does for CSV: "a", "a.1"."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            candidate = f"{name}.{seen[name]}"
+            while candidate in seen:
+                seen[name] += 1
+                candidate = f"{name}.{seen[name]}"
+            seen[candidate] = 0
+            out.append(candidate)
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
 
 
 def _load_parquet(data: bytes, facts: SourceFacts) -> Loaded:
@@ -442,4 +491,9 @@ def _load_parquet(data: bytes, facts: SourceFacts) -> Loaded:
         table = pq.read_table(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for damaged files
         raise LoadError(f"{facts.path}: cannot read Parquet ({exc})") from None
-    return Loaded(frame=_stringify(table.to_pandas()), facts=facts, lines=None)
+    try:
+        frame = table.to_pandas(integer_object_nulls=True, date_as_object=True, timestamp_as_object=True)
+    except Exception as exc:  # e.g. out-of-range timestamps
+        raise LoadError(f"{facts.path}: cannot convert Parquet columns ({exc})") from None
+    frame.columns = _unique_columns([str(c).strip() for c in frame.columns])
+    return Loaded(frame=_stringify(frame), facts=facts, lines=None)

@@ -2,8 +2,8 @@
 
 Headers are compared after casefolding, stripping accents and punctuation. An exact synonym from
 ``rules/vocab/columns.yml`` scores 100; otherwise rapidfuzz scores the nearest synonym and a match
-needs ``FUZZY_CUTOFF``. Each field takes at most one column and each column at most one field,
-best score first. Explicit mappings (config or ``--map``) win over everything.
+needs ``FUZZY_CUTOFF``; a column is only offered to the field(s) it matches best. Each field takes
+at most one column and each column at most one field, best score first. Explicit mappings (config or ``--map``) win over everything.
 """
 
 from __future__ import annotations
@@ -95,9 +95,13 @@ def map_columns(columns: list[str], explicit: dict[str, str] | None = None) -> M
             continue
         if len(key) < 4:
             continue
-        for choice, score, _ in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
-                                                score_cutoff=FUZZY_CUTOFF, limit=3):
-            candidates.append((round(score, 1), -position, synonyms[choice], column, "fuzzy"))
+        found = process.extract(key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
+        # Only the column's best-matching field(s): "Fecha de Nacimento" is a misspelt birth date
+        # even when another column already holds birth_date, never a second-best review date.
+        best = found[0][1] if found else None
+        for choice, score, _ in found:
+            if score >= best - 0.5:
+                candidates.append((round(score, 1), -position, synonyms[choice], column, "fuzzy"))
     for score, _, target, column, method in sorted(candidates, reverse=True):
         if target in mapping.matches or column in taken:
             continue

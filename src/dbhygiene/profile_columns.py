@@ -9,8 +9,11 @@ from .redact import show
 
 def render_columns(ctx: Context, show_pii: bool = False) -> str:
     frame, raw = ctx.frame, ctx.raw
-    lines = [f"{ctx.facts.path}: {len(raw)} records, {len(raw.columns)} columns "
-             f"({ctx.facts.format}, {ctx.facts.encoding or '-'}, delimiter {ctx.facts.delimiter!r})", ""]
+    facts = ctx.facts
+    described = ", ".join([facts.format] + ([facts.encoding] if facts.encoding else [])
+                          + ([f"delimiter {facts.delimiter!r}"] if facts.delimiter else [])
+                          + ([f"sheet {facts.sheet}"] if facts.sheet else []))
+    lines = [f"{facts.path}: {len(raw)} records, {len(raw.columns)} columns ({described})", ""]
     lines.append(f"{'column':<28} {'field':<18} {'match':<14} {'filled':>7} {'distinct':>9}  example")
     by_column = {m.column: m for m in ctx.mapping.matches.values()}
     for column in raw.columns:

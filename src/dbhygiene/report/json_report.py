@@ -21,6 +21,8 @@ def source_dict(source) -> dict:
         "size": facts.size,
         "sha256": facts.sha256,
         "mode": facts.mode,
+        "owner": facts.owner,
+        "member": facts.member,
         "mapping": {f: {"column": m.column, "score": m.score, "method": m.method}
                     for f, m in ctx.mapping.matches.items()},
         "unmapped_columns": ctx.mapping.unmapped_columns,
