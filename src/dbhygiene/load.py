@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,7 +220,7 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[str, st
     except UnicodeDecodeError:
         as_cp1252 = None
     if as_cp1252 is not None:
-        high = [ch for ch in as_cp1252 if ord(ch) > 127]
+        high = re.findall(r"[^\x00-\x7f]", as_cp1252)
         plausible = sum(1 for ch in high if ch in LATIN_TEXT_CHARS)
         if high and plausible >= 0.9 * len(high):
             try:
@@ -274,35 +275,29 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None) -> Loaded:
-    if not text.strip():
+    if not text or text.isspace():
         raise LoadError(f"{facts.path}: file holds no text")
     facts.delimiter = delimiter or sniff_delimiter(text)
-    payload = io.BytesIO(text.encode("utf-8"))
+    end = len(text)  # trailing newlines are not blank records; no copy of the text is made
+    while end and text[end - 1] in "\r\n":
+        end -= 1
+    has_quotes = text.find('"', 0, end) != -1
+    if has_quotes and text.count('"', 0, end) % 2:
+        raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed")
     notes: list[str] = []
     malformed: list[int] = []
-    kwargs = dict(sep=facts.delimiter, dtype="str", keep_default_na=False, na_values=[""],
-                  skip_blank_lines=False, encoding="utf-8")
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(payload, engine="c", index_col=False, **kwargs)
-        lines = None
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        message = str(exc)
-        if "EOF inside string" in message or "EOF following" in message:
-            raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed "
-                            f"({message.split('. ')[0].strip()})") from None
-        frame, lines, malformed = _read_ragged(text, facts.delimiter, facts.path)
-        notes.append(f"{len(malformed)} record(s) had more fields than the header; extra fields were dropped")
-    except (pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise LoadError(f"{facts.path}: no table found ({exc})") from None
+    blank_lines = text.find("\n\n", 0, end) != -1 or text.find("\n\r\n", 0, end) != -1
+    frame = None if blank_lines else _read_fast(text, facts.delimiter, has_quotes)
+    if frame is None:  # over-long or short records, or blank lines: the exact, slower path
+        frame, lines, malformed, skipped = _read_ragged(text, facts.delimiter, facts.path)
+        if skipped:
+            notes.append(f"{skipped} blank line(s) skipped")
+        if malformed:
+            notes.append(f"{len(malformed)} record(s) had more fields than the header; extra fields were dropped")
+    else:
+        lines = _physical_lines(frame) if has_quotes else np.arange(2, len(frame) + 2, dtype=np.int64)
     if frame.shape[1] == 0:
         raise LoadError(f"{facts.path}: no header row found")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if lines is None:
-        lines = _physical_lines(frame)
     blank = frame.isna().all(axis=1).to_numpy()
     if blank.any():
         notes.append(f"{int(blank.sum())} blank record(s) skipped")
@@ -315,17 +310,61 @@ def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None) -> Loa
     return Loaded(frame=frame, facts=facts, lines=lines, notes=notes, malformed_rows=malformed)
 
 
-def _read_ragged(text: str, delimiter: str, where: str = "input") -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+def _header(text: str, delimiter: str) -> list[str]:
+    reader = csv.reader(io.StringIO(text[: 1 << 20], newline=""), delimiter=delimiter)
+    try:
+        return next(reader)
+    except (StopIteration, csv.Error):
+        return []
+
+
+def _read_fast(text: str, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
+    """pyarrow's multithreaded CSV reader, every column as text. None when a record's field count
+    differs from the header's (the caller then takes the exact slow path, which keeps them)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = _header(text, delimiter)
+    if not header:
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    invalid: list[int] = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=has_quotes,
+                                             ignore_empty_lines=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                                 null_values=[""]),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if invalid:
+        return None
+    columns = _unique_columns([h.strip() for h in header])
+    return pd.DataFrame({col: pd.Series(pd.array(table.column(i), dtype="str"))
+                         for i, col in enumerate(columns)})
+
+
+def _read_ragged(text: str, delimiter: str, where: str = "input") -> tuple[pd.DataFrame, np.ndarray, list[int], int]:
     """Slow path for files with over-long records: keep every record, cut to the header's width."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
         width = len(header)
-        records, lines, malformed = [], [], []
+        records, lines, malformed, skipped = [], [], [], 0
         start = reader.line_num + 1
         for fields in reader:
             if not fields:
                 start = reader.line_num + 1
+                skipped += 1
                 continue
             if len(fields) > width:
                 malformed.append(len(records) + 1)
@@ -334,18 +373,21 @@ def _read_ragged(text: str, delimiter: str, where: str = "input") -> tuple[pd.Da
             start = reader.line_num + 1
     except csv.Error as exc:
         raise LoadError(f"{where}: malformed delimited text near line {reader.line_num}: {exc}") from None
-    frame = pd.DataFrame(records, columns=[h.strip() for h in header], dtype="str").replace("", pd.NA)
-    return frame, np.asarray(lines, dtype=np.int64), malformed
+    frame = pd.DataFrame(records, columns=_unique_columns([h.strip() for h in header]), dtype="str").replace("", pd.NA)
+    return frame, np.asarray(lines, dtype=np.int64), malformed, skipped
 
 
 def _physical_lines(frame: pd.DataFrame) -> np.ndarray:
     """Line where each record starts: header is line 1; quoted newlines push later records down."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     extra = np.zeros(len(frame), dtype=np.int64)
     for column in frame.columns:
-        col = frame[column]
-        counts = col.str.count("\n").fillna(0).to_numpy(dtype=np.int64, na_value=0)
-        if counts.any():
-            extra += counts
+        arr = pa.array(frame[column].array)
+        if not pc.any(pc.fill_null(pc.match_substring(arr, "\n"), False)).as_py():
+            continue
+        extra += pc.fill_null(pc.count_substring(arr, "\n"), 0).to_numpy(zero_copy_only=False)
     # newlines inside the header itself
     header_extra = sum(str(c).count("\n") for c in frame.columns)
     before = np.concatenate(([0], np.cumsum(extra)[:-1])) if len(extra) else extra

@@ -259,19 +259,28 @@ def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.
     known_year = np.where(valid_full | partial_ok, year, -1)
 
     # broadcast from distinct values to rows; NA cells (code -1) are blank
-    idx = np.where(codes >= 0, codes, 0)
-    row_status = np.where(codes >= 0, status[idx] if n else "blank", "blank")
-    row_dates = np.where(codes >= 0, dates[idx] if n else np.datetime64("NaT"), np.datetime64("NaT"))
-    row_year = np.where(codes >= 0, known_year[idx] if n else -1, -1)
+    code_of = {name: i for i, name in enumerate(STATUSES)}
+    u_status = np.fromiter((code_of[x] for x in status), dtype=np.int8, count=n) if n else np.zeros(0, np.int8)
+    u_dates = dates.astype("datetime64[s]")
+    u_year = np.where(known_year > 0, known_year, 0)
+    present = codes >= 0
+    idx = np.where(present, codes, 0)
+    if n:
+        row_status = np.where(present, u_status[idx], code_of["blank"])
+        row_dates = np.where(present, u_dates[idx], np.datetime64("NaT", "s"))
+        row_year = np.where(present, u_year[idx], 0)
+    else:
+        row_status = np.full(len(codes), code_of["blank"], dtype=np.int8)
+        row_dates = np.full(len(codes), np.datetime64("NaT", "s"))
+        row_year = np.zeros(len(codes), dtype=np.int64)
     out = pd.DataFrame(
         {
-            "date": pd.Series(row_dates.astype("datetime64[s]"), index=raw.index),
-            "status": pd.Categorical(row_status, categories=STATUSES),
-            "year": pd.array(np.where(row_year > 0, row_year, 0), dtype="Int64"),
+            "date": pd.Series(row_dates, index=raw.index),
+            "status": pd.Categorical.from_codes(row_status, categories=list(STATUSES)),
+            "year": pd.arrays.IntegerArray(row_year.astype(np.int64), row_year <= 0),
         },
         index=raw.index,
     )
-    out.loc[row_year <= 0, "year"] = pd.NA
     note = DateColumnNote(
         field=field_name, order=chosen, settled_by=settled, day_first_evidence=ev_dmy,
         month_first_evidence=ev_mdy, ambiguous_rows=int(weights[ambiguous & valid_full].sum()),
@@ -358,7 +367,8 @@ def _distinct_apply(values: pd.Series, *fns) -> list[pd.Series]:
 
 
 def normalise_id(values: pd.Series) -> pd.Series:
-    out = values.str.upper().str.replace(r"[\s.\-_/]+", "", regex=True)
+    arr = pc.replace_substring_regex(pc.utf8_upper(_arrow(values)), r"[\s.\-_/]+", "")
+    out = _from_arrow(arr, values.index)
     return out.where(out != "", pd.NA)
 
 
