@@ -40,3 +40,12 @@ def rule_markdown(spec: RuleSpec) -> str:
     for anchor in spec.legal_anchors:
         out.append(f"- {anchor}\n")
     return "\n".join(out)
+
+
+def rule_index(catalogue: dict[str, RuleSpec]) -> str:
+    lines = ["# Rule catalogue\n", "Generated from `rules/catalogue/` by `scripts/gen_rule_docs.py`; do not edit.\n",
+             "| code | name | severity | needs | principles | what it finds |", "|---|---|---|---|---|---|"]
+    for code, spec in catalogue.items():
+        lines.append(f"| [{code}]({code}.md) | {spec.name} | {spec.severity} | {', '.join(spec.requires) or '-'} "
+                     f"| {', '.join(map(str, spec.principles))} | {spec.summary} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,647 @@
+"""Identity rules: national ID format (ID01), missing ID (ID02), one ID for different people (ID03),
+one person under several IDs (ID04) and IDs out of sequence with the birth year (ID05).
+
+Everything per record is vectorised; loops run over distinct values, groups, blocks or findings.
+Cross-record rules work on *identities*: the distinct (national ID, sorted-token name, birth date)
+combinations, so exact copies of a record (DU01) and several warrants for one person collapse into
+one identity and are never reported twice.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..engine import CheckResult, Context, implements
+from ..normalise import _arrow, _from_arrow, sort_tokens, strip_accents_casefold
+from .duplicates import group_positions
+
+EMPTY = pd.DataFrame({"pos": pd.Series([], dtype=np.int64)})
+REPEATED_DIGIT = "|".join(f"{d}{{5,}}" for d in range(10))  # RE2 has no backreferences
+_FIXED_DIGITS = re.compile(r"^\^(?:\\d|\[0-9\])\{(\d+)\}\$$")
+
+
+# ----------------------------------------------------------------------------------- shared helpers
+
+def _type_key(value) -> str:
+    return re.sub(r"[^0-9A-Z]", "", str(value).upper())
+
+
+def placeholder_set(profile: dict) -> set[str]:
+    """Profile placeholders, normalised like ``national_id__norm``."""
+    out = set()
+    for value in profile.get("id_placeholders") or ():
+        out.add(str(value).strip().upper())
+        out.add(re.sub(r"[\s.\-_/]+", "", str(value).upper()))
+    out.discard("")
+    return out
+
+
+def is_placeholder_id(norm: pd.Series, profile: dict) -> np.ndarray:
+    """True where a normalised ID is a profile placeholder or one digit repeated (e.g. 0000000)."""
+    values = norm.astype("str")
+    mask = np.array(values.isin(placeholder_set(profile)).to_numpy(dtype=bool, na_value=False), dtype=bool)
+    if profile.get("id_placeholder_repeated_digits", True):
+        mask |= values.str.fullmatch(REPEATED_DIGIT).to_numpy(dtype=bool, na_value=False)
+    return mask
+
+
+def _mod11_ok(digits11: np.ndarray) -> np.ndarray:
+    """CUIL/CUIT check digit (weights 5,4,3,2,7,6,5,4,3,2) for an array of 11-digit strings."""
+    if len(digits11) == 0:
+        return np.zeros(0, dtype=bool)
+    raw = np.frombuffer("".join(digits11).encode("ascii"), dtype=np.uint8).reshape(-1, 11).astype(np.int64) - 48
+    weights = np.array([5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
+    check = 11 - (raw[:, :10] @ weights) % 11
+    check = np.where(check == 11, 0, check)
+    return (check != 10) & (check == raw[:, 10])
+
+
+CHECKSUMS = {"mod11_cuit": _mod11_ok}
+
+
+def _format_ok(norm: pd.Series, fmt: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(pattern matches, pattern matches and the checksum, if any, holds)."""
+    match = norm.str.fullmatch(fmt["pattern"].strip("^$")).to_numpy(dtype=bool, na_value=False)
+    ok = match.copy()
+    checksum = fmt.get("checksum")
+    if checksum and match.any():
+        idx = np.flatnonzero(match)
+        values = norm.to_numpy(dtype=object)[idx]
+        lengths = np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
+        good = np.zeros(len(idx), dtype=bool)
+        eleven = lengths == 11
+        good[eleven] = CHECKSUMS[checksum](values[eleven].astype(str))
+        ok[idx] = good
+    return match, ok
+
+
+def _fixed_length(fmt: dict) -> int | None:
+    m = _FIXED_DIGITS.match(fmt["pattern"])
+    return int(m.group(1)) if m else None
+
+
+def _rows_of(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, group: int) -> np.ndarray:
+    return order[starts[group]:starts[group] + sizes[group]]
+
+
+def _cached(ctx: Context, name: str, build):
+    """Per-run cache for values several identity rules share (factorized IDs, placeholder masks)."""
+    cache = ctx.__dict__.setdefault("_identity_cache", {})
+    if name not in cache:
+        cache[name] = build()
+    return cache[name]
+
+
+def id_codes(ctx: Context) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """(code per record, -1 if blank; distinct normalised IDs; placeholder flag per record)."""
+    def build():
+        codes, uniques = pd.factorize(ctx.frame["national_id__norm"], use_na_sentinel=True)
+        distinct = pd.Series(uniques, dtype="str")
+        placeholder = np.r_[is_placeholder_id(distinct, ctx.profile), False][codes]
+        return codes, distinct, placeholder
+    return _cached(ctx, "id_codes", build)
+
+
+# ------------------------------------------------------------------------------------------- ID01
+
+@implements("ID01")
+def national_id_format(ctx: Context, options: dict):
+    f = ctx.frame
+    formats = {_type_key(k): v for k, v in (ctx.profile.get("id_formats") or {}).items()}
+    formats.setdefault("DEFAULT", {"pattern": r"^[A-Z0-9]{4,20}$", "description": "4 to 20 letters or digits"})
+    has_type = "id_type" in f.columns
+    id_code, id_uniques = pd.factorize(f["national_id"], use_na_sentinel=True)
+    if has_type:
+        type_code, type_uniques = pd.factorize(f["id_type"].fillna(""), use_na_sentinel=False)
+    else:
+        type_code, type_uniques = np.zeros(len(f), dtype=np.int64), pd.Index([""])
+    combo = (id_code.astype(np.int64) + 1) * len(type_uniques) + type_code
+    uniq_combo, codes = np.unique(combo, return_inverse=True)
+    u_id, u_type = uniq_combo // len(type_uniques) - 1, uniq_combo % len(type_uniques)
+    id_values = np.asarray(id_uniques, dtype=object)
+    raw = pd.Series(np.where(u_id >= 0, id_values[np.maximum(u_id, 0)] if len(id_values) else None, None),
+                    dtype="str")
+    type_keys = np.array([_type_key(t) for t in type_uniques], dtype=object)
+    k = len(uniq_combo)
+    stripped = raw.str.strip()
+    first = np.zeros(k, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # first record of each distinct value
+    norm = pd.Series(f["national_id__norm"].iloc[first].to_numpy(dtype=object, na_value=None), dtype="str")
+    problem = np.full(k, None, dtype=object)
+
+    def assign(mask, text):
+        """Set the problem of still-undecided values in ``mask``: a text, an array of texts, or a
+        function building the texts for the selected indices only."""
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & (problem == None))  # noqa: E711
+        if len(idx) == 0:
+            return
+        if isinstance(text, str):
+            problem[idx] = text
+        elif callable(text):
+            problem[idx] = np.asarray(text(idx), dtype=object)
+        else:
+            problem[idx] = np.asarray(text, dtype=object)[idx]
+
+    blank = norm.isna().to_numpy() | (norm == "").to_numpy(dtype=bool, na_value=True)
+    problem[blank] = ""  # ID02's business
+    placeholders = placeholder_set(ctx.profile)
+    is_ph = (stripped.str.upper().isin(placeholders).to_numpy(dtype=bool, na_value=False)
+             | is_placeholder_id(norm, ctx.profile))
+    assign(is_ph, "placeholder value, not an ID")
+    assign(stripped.str.fullmatch(r"[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+").to_numpy(dtype=bool, na_value=False),
+           "spreadsheet damage: scientific notation (digits may be lost)")
+    assign(stripped.str.fullmatch(r"[0-9]{4,}[.,]0{1,2}").to_numpy(dtype=bool, na_value=False),
+           "spreadsheet damage: trailing '.0' from a number conversion")
+
+    # which format applies to each distinct value: the id_type's, else any of the profile's
+    tkey = type_keys[u_type]
+    known_type = np.isin(tkey, list(formats))
+    unknown_type = (tkey != "") & ~known_type
+    any_mode = tkey == ""
+    ok = np.zeros(k, dtype=bool)
+    match_no_check = np.zeros(k, dtype=bool)
+    default_key = "DEFAULT"
+    conf_candidate = (raw.str.contains(r"[0-9]", regex=True).to_numpy(dtype=bool, na_value=False)
+                      & raw.str.contains(r"[OoIl|]", regex=True).to_numpy(dtype=bool, na_value=False))
+    conf_idx = np.flatnonzero(conf_candidate)
+    fixed = norm.iloc[conf_idx].str.replace("O", "0", regex=False).str.replace("I", "1", regex=False) \
+        .str.replace("L", "1", regex=False).str.replace("|", "1", regex=False)
+    conf_ok = np.zeros(k, dtype=bool)
+    pad_ok = np.zeros(k, dtype=bool)
+    pad_desc = np.full(k, "", dtype=object)
+    digits = norm.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool, na_value=False)
+    lengths = norm.str.len().fillna(0).to_numpy(dtype=np.int64)
+    for key, fmt in formats.items():
+        # without a document type: the profile's default format, or any self-checking one (CUIL/CUIT)
+        applies = (any_mode & (key == default_key or bool(fmt.get("checksum")))) | (tkey == key)
+        if not applies.any():
+            continue
+        match, good = _format_ok(norm, fmt)
+        ok |= applies & good
+        match_no_check |= applies & match & ~good
+        if conf_candidate.any():
+            _, cgood = _format_ok(fixed, fmt)
+            conf_ok[conf_idx] |= applies[conf_idx] & cgood
+        n_fixed = _fixed_length(fmt)
+        if n_fixed:
+            short = applies & digits & (lengths < n_fixed) & (lengths >= n_fixed - options["max_lost_zeros"])
+            if short.any():
+                short_idx = np.flatnonzero(short)
+                padded = norm.iloc[short_idx].str.pad(n_fixed, side="left", fillchar="0")
+                hit = np.zeros(k, dtype=bool)
+                hit[short_idx] = _format_ok(padded, fmt)[1]
+                pad_ok |= hit
+                pad_desc[hit & (pad_desc == "")] = f"{fmt.get('description', key)}"
+    valid = ok | unknown_type
+    valid_now = valid & (problem == None)  # noqa: E711
+    problem[valid_now] = ""
+    uses_O = raw.str.contains(r"[Oo]", regex=True).to_numpy(dtype=bool, na_value=False)
+    uses_1 = raw.str.contains(r"[IlL|]", regex=True).to_numpy(dtype=bool, na_value=False)
+    assign(conf_ok, lambda i: np.where(
+        uses_O[i] & uses_1[i], "letter/digit confusion: letter O for digit 0 and l/I for digit 1",
+        np.where(uses_O[i], "letter/digit confusion: letter O for digit 0",
+                 "letter/digit confusion: letter l or I for digit 1")).astype(object))
+    assign(match_no_check, "bad check digit")
+    assign(pad_ok, lambda i: [f"spreadsheet damage: lost leading zeros ({n} digits; {d})"
+                              for n, d in zip(lengths[i], pad_desc[i])])
+
+    def describe(i):
+        return [(formats.get(t) or formats[default_key]).get("description", "the expected format") for t in tkey[i]]
+
+    assign(digits, lambda i: [f"wrong length: {n} digits ({d})" for n, d in zip(lengths[i], describe(i))])
+    assign(np.ones(k, dtype=bool), lambda i: [f"does not match the expected format ({d})" for d in describe(i)])
+
+    per_row = problem[codes]
+    hit = (problem != "")[codes]
+    pos = np.flatnonzero(hit)
+    return pd.DataFrame({"pos": pos, "field": "national_id", "problem": per_row[pos]})
+
+
+# ------------------------------------------------------------------------------------------- ID02
+
+@implements("ID02")
+def national_id_missing(ctx: Context, options: dict):
+    return ctx.frame["national_id__norm"].isna().to_numpy()
+
+
+# ------------------------------------------------------------------------------------ name scoring
+
+def _usable_dates(ctx: Context, column: str = "birth_date__date") -> pd.Series:
+    """Parsed birth dates with the profile's placeholder dates (01/01/1900...) treated as missing."""
+    dates = ctx.frame[column]
+    placeholders = pd.to_datetime(pd.Series(ctx.profile.get("placeholder_dates") or [], dtype="str"),
+                                  errors="coerce").dropna()
+    if len(placeholders):
+        dates = dates.where(~dates.isin(placeholders.astype(dates.dtype)))
+    return dates
+
+
+# ------------------------------------------------------------------------------------------- ID03
+
+def _pairs_within_groups(starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All (i, j), i < j, of positions in the same group, for groups given as contiguous runs."""
+    ends = np.repeat(starts + sizes, sizes)
+    t = np.arange(int(sizes.sum())) if len(sizes) else np.zeros(0, dtype=np.int64)
+    t = np.repeat(starts, sizes) + (t - np.repeat(np.cumsum(sizes) - sizes, sizes))
+    count = ends - t - 1
+    left = np.repeat(t, count)
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + 1
+    return left, left + offset
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label (smallest member) of n nodes joined by edges a-b (vectorised)."""
+    labels = np.arange(n)
+    if len(a) == 0:
+        return labels
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        before = labels.copy()
+        np.minimum.at(labels, a, low)
+        np.minimum.at(labels, b, low)
+        labels = labels[labels]
+        if np.array_equal(labels, before):
+            return labels
+
+
+@implements("ID03")
+def one_id_different_people(ctx: Context, options: dict):
+    f = ctx.frame
+    all_codes, _, placeholder = id_codes(ctx)
+    counts = np.bincount(all_codes[all_codes >= 0], minlength=1)
+    usable = (all_codes >= 0) & ~placeholder
+    usable &= np.r_[counts, 0][all_codes] > 1
+    if not usable.any():
+        return CheckResult(EMPTY, {"lines": ["ID03: no national ID shared by several records"]})
+    pos_all = np.flatnonzero(usable)
+    id_code = np.unique(all_codes[pos_all], return_inverse=True)[1]
+    n_ids = int(id_code.max()) + 1
+    if "full_name__key" in f:
+        key_code, key_uniques = pd.factorize(f["full_name__key"].iloc[pos_all], use_na_sentinel=True)
+    else:
+        key_code, key_uniques = np.full(len(pos_all), -1), pd.Index([])
+    if "birth_date__date" in f:
+        dob = _usable_dates(ctx).iloc[pos_all]
+        dob_code = pd.factorize(dob, use_na_sentinel=True)[0]
+    else:
+        dob_code = np.full(len(pos_all), -1)
+    # distinct names per ID
+    named = key_code >= 0
+    names = pd.DataFrame({"id": id_code[named], "key": key_code[named], "pos": pos_all[named]})
+    names = names.drop_duplicates(["id", "key"]).sort_values(["id", "pos"], kind="stable")
+    n_names = np.bincount(names["id"].to_numpy(), minlength=n_ids)
+    dated = dob_code >= 0
+    dates = pd.DataFrame({"id": id_code[dated], "dob": dob_code[dated]}).drop_duplicates()
+    n_dates = np.bincount(dates["id"].to_numpy(), minlength=n_ids)
+    huge = n_names > options["max_names_per_id"]
+    # name pairs inside each ID (IDs with 2..max_names names), scored in one cpdist call per scorer
+    nid = names["id"].to_numpy()
+    compare = (n_names[nid] >= 2) & ~huge[nid]
+    cmp_names = names[compare]
+    cid = cmp_names["id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, cid[1:] != cid[:-1]]) if len(cid) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(cid)])
+    left, right = _pairs_within_groups(starts, sizes)
+    keys = np.asarray(key_uniques, dtype=object)[cmp_names["key"].to_numpy()]
+    suffix = np.asarray(suffix_key(pd.Series(keys, dtype="str")).to_numpy(dtype=object, na_value=""), dtype=object)
+    threshold = options["name_similarity_min"]
+    if len(left):
+        score = np.maximum(
+            process.cpdist(keys[left].tolist(), keys[right].tolist(), scorer=fuzz.ratio, workers=1),
+            process.cpdist(suffix[left].tolist(), suffix[right].tolist(), scorer=fuzz.ratio, workers=1)).astype(float)
+        if options["subset_names_agree"]:
+            score = np.maximum(score, process.cpdist(keys[left].tolist(), keys[right].tolist(),
+                                                     scorer=fuzz.token_set_ratio, workers=1))
+    else:
+        score = np.zeros(0)
+    # names agree when they form one cluster (single linkage at the threshold): a typo'd and a
+    # shortened spelling of one name do not conflict through each other
+    agree = score >= threshold
+    label = _components(len(cid), left[agree], right[agree])
+    split = label[left] != label[right]
+    lowest = np.full(n_ids, np.nan)
+    if split.any():
+        low = pd.Series(score[split]).groupby(cid[left[split]]).min()
+        lowest[low.index.to_numpy()] = low.to_numpy()
+    names_differ = ~np.isnan(lowest) | huge
+    dates_differ = n_dates > 1
+    conflict = np.flatnonzero(names_differ | dates_differ)
+    if not len(conflict):
+        return CheckResult(EMPTY, {"ids_shared": n_ids, "name_pairs_compared": int(len(left)), "conflicts": 0})
+    order, gstarts, gsizes = group_positions(id_code)
+    related = [np.sort(pos_all[_rows_of(order, gstarts, gsizes, g)]).tolist() for g in conflict]
+    kind = np.where(names_differ & dates_differ, "names and birth dates disagree",
+                    np.where(names_differ, "names disagree", "birth dates disagree")).astype(object)
+    kind[huge] = kind[huge] + "; too many different names to compare: a reused or placeholder ID"
+    hits = pd.DataFrame({
+        "pos": [r[0] for r in related], "field": "national_id", "related": related,
+        "score": [None if np.isnan(v) else float(v) for v in lowest[conflict]],
+        "names": n_names[conflict], "dates": n_dates[conflict], "records": [len(r) for r in related],
+        "kind": kind[conflict],
+        "confidence": np.where(huge[conflict] | ~names_differ[conflict], "medium", "high"),
+    })
+    return CheckResult(hits, {"ids_shared": n_ids, "name_pairs_compared": int(len(left)), "conflicts": len(hits)})
+
+
+# ------------------------------------------------------------------------------------------- ID04
+
+def _block_pairs(k_strings: list[str], c_strings: list[str], cutoff: float, window: int) -> tuple[np.ndarray, ...]:
+    """Candidate pairs (i < j) in one block, scored with the best of fuzz.ratio on two token-order
+    free keys: tokens sorted by prefix (``full_name__key``) and by suffix. A one-letter typo can
+    move a token in one order but (for tokens of 3+ letters) not in both, so one-edit typos are
+    found whatever the token order. Blocks larger than ``window`` are compared in overlapping
+    windows of each sorted order (sorted neighbourhood) instead of all pairs."""
+    n = len(k_strings)
+    if n <= window:
+        m = np.maximum(
+            process.cdist(k_strings, list(k_strings), scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32,
+                          workers=1),
+            process.cdist(c_strings, list(c_strings), scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32,
+                          workers=1))
+        i, j = np.nonzero(m)
+        upper = i < j
+        i, j = i[upper], j[upper]
+        return i, j, m[i, j], n * n * 2
+    found_i, found_j, evaluated = [], [], 0
+    step = max(1, window // 2)
+    for strings in (k_strings, c_strings):
+        order = np.argsort(np.asarray(strings, dtype=object), kind="stable")
+        for s in range(0, max(1, n - step), step):
+            idx = order[s:s + window]
+            win = [strings[t] for t in idx]
+            m = process.cdist(win, list(win), scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32, workers=1)
+            evaluated += len(idx) ** 2
+            a, b = np.nonzero(m)
+            a, b = a[a < b], b[a < b]
+            found_i.append(idx[a]); found_j.append(idx[b])  # noqa: E702
+    if not found_i:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0, np.float32), evaluated
+    i = np.concatenate(found_i); j = np.concatenate(found_j)  # noqa: E702
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    pairs = np.unique(np.stack([lo, hi], axis=1), axis=0)
+    lo, hi = pairs[:, 0], pairs[:, 1]
+    sc = np.maximum(
+        process.cpdist([k_strings[t] for t in lo], [k_strings[t] for t in hi], scorer=fuzz.ratio, workers=1),
+        process.cpdist([c_strings[t] for t in lo], [c_strings[t] for t in hi], scorer=fuzz.ratio, workers=1))
+    keep = sc >= cutoff
+    return lo[keep], hi[keep], sc[keep].astype(np.float32), evaluated
+
+
+def suffix_key(clean: pd.Series) -> pd.Series:
+    """Tokens sorted by their reversed spelling (vectorised): 'oscar frias castro' and 'oscar frias
+    lastro' sort alike here even though the first-letter typo moves 'lastro' in the prefix order."""
+    reversed_ = _from_arrow(pc.utf8_reverse(_arrow(clean)), clean.index)
+    return sort_tokens(reversed_)
+
+
+def _numeric_id(value: str) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 18 else None
+
+
+@implements("ID04")
+def one_person_several_ids(ctx: Context, options: dict):
+    f = ctx.frame
+    n = len(f)
+    idn = f["national_id__norm"]
+    id_code, _, placeholder = id_codes(ctx)
+    usable = (id_code >= 0) & f["full_name__key"].notna().to_numpy() & ~placeholder
+    if "birth_date__date" in f:
+        dates = _usable_dates(ctx)
+        dob_code = pd.factorize(dates, use_na_sentinel=True)[0]
+    else:
+        dob_code = np.full(n, -1)
+    key_code, key_uniques = pd.factorize(f["full_name__key"], use_na_sentinel=True)
+    # the suffix-sorted key has the same tokens as full_name__key, so it is built from its distinct values
+    suffix_str = np.asarray(suffix_key(pd.Series(key_uniques, dtype="str")).to_numpy(dtype=object), dtype=object)
+    rows = np.flatnonzero(usable)
+    if len(rows) < 2:
+        return CheckResult(EMPTY, {"pairs_compared": 0})
+    # identities: distinct (birth date, ID, name key); copies and repeat warrants collapse into one
+    combo = ((dob_code[rows].astype(np.int64) + 1) * (id_code.max() + 1) + id_code[rows]) * (key_code.max() + 1) \
+        + key_code[rows]
+    ident = pd.factorize(combo)[0]
+    order, starts, sizes = group_positions(ident)
+    rep = rows[order[starts]]  # first row of each identity (stable sort keeps file order)
+    members = (order, starts, sizes)
+    i_dob, i_id, i_key = dob_code[rep], id_code[rep], key_code[rep]
+    key_str = np.asarray(key_uniques, dtype=object)
+    cutoff = min(options["min_score"], options["twin_min_score"])
+    window, max_block = options["window"], options["max_block"]
+    pairs_i, pairs_j, pair_score, pair_nodob = [], [], [], []
+    evaluated = unique_pairs = blocks_done = blocks_capped = 0
+
+    # 1) blocks of one birth date
+    dated = np.flatnonzero(i_dob >= 0)
+    if len(dated):
+        srt = dated[np.lexsort((i_id[dated], i_dob[dated]))]
+        b = i_dob[srt]
+        bstart = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+        bsize = np.diff(np.r_[bstart, len(srt)])
+        new_id = np.r_[True, (b[1:] != b[:-1]) | (i_id[srt][1:] != i_id[srt][:-1])]
+        n_ids = np.add.reduceat(new_id.astype(np.int64), bstart)
+        for s, size in zip(bstart[n_ids >= 2], bsize[n_ids >= 2]):
+            members_blk = srt[s:s + size]
+            kl = key_str[i_key[members_blk]].tolist()
+            cl = suffix_str[i_key[members_blk]].tolist()
+            if size > max_block:
+                blocks_capped += 1
+            a, c, sc, ev = _block_pairs(kl, cl, cutoff, window if size > max_block else max(size, window))
+            evaluated += ev
+            unique_pairs += int(size * (size - 1) // 2 if size <= max_block else ev // 4)
+            blocks_done += 1
+            if len(a):
+                ga, gc = members_blk[a], members_blk[c]
+                keep = i_id[ga] != i_id[gc]
+                pairs_i.append(ga[keep]); pairs_j.append(gc[keep]); pair_score.append(sc[keep].astype(float))  # noqa: E702
+                pair_nodob.append(np.zeros(int(keep.sum()), dtype=bool))
+
+    # 2) no usable birth date: same sorted-token name, different ID (low confidence)
+    if options["match_without_birth_date"]:
+        nodob_keys = np.unique(i_key[i_dob < 0])
+        cand = np.flatnonzero(np.isin(i_key, nodob_keys))
+        if len(cand):
+            srt = cand[np.lexsort((i_id[cand], i_key[cand]))]
+            kk = i_key[srt]
+            gstart = np.flatnonzero(np.r_[True, kk[1:] != kk[:-1]])
+            gsize = np.diff(np.r_[gstart, len(srt)])
+            new_id = np.r_[True, (kk[1:] != kk[:-1]) | (i_id[srt][1:] != i_id[srt][:-1])]
+            n_ids = np.add.reduceat(new_id.astype(np.int64), gstart)
+            sel = (n_ids >= 2) & (n_ids <= options["max_ids_without_birth_date"])
+            for s, size in zip(gstart[sel], gsize[sel]):
+                grp = srt[s:s + size]
+                grp = grp[np.argsort(rep[grp], kind="stable")]
+                for x in range(size):
+                    for y in range(x + 1, size):
+                        a, c = grp[x], grp[y]
+                        if i_id[a] != i_id[c] and (i_dob[a] < 0 or i_dob[c] < 0):
+                            pairs_i.append(np.array([a])); pairs_j.append(np.array([c]))  # noqa: E702
+                            pair_score.append(np.array([100.0])); pair_nodob.append(np.array([True]))  # noqa: E702
+
+    if not pairs_i:
+        return CheckResult(EMPTY, {"blocks": blocks_done, "blocks_capped": blocks_capped,
+                                   "pairs_compared": unique_pairs, "evaluations": evaluated})
+    pi, pj = np.concatenate(pairs_i), np.concatenate(pairs_j)
+    base, nodob = np.concatenate(pair_score), np.concatenate(pair_nodob)
+    needed = np.unique(np.r_[rep[pi], rep[pj]])
+    sub_names = f["full_name"].iloc[needed]
+    full_names = dict(zip(needed.tolist(), sub_names.to_numpy(dtype=object, na_value=None)))
+    cleans = dict(zip(needed.tolist(), f["full_name__clean"].iloc[needed].to_numpy(dtype=object, na_value=None)))
+    id_text = dict(zip(needed.tolist(), idn.iloc[needed].to_numpy(dtype=object, na_value=None)))
+    if "surname" in f.columns:
+        surname_src = f["surname"].iloc[needed]
+    else:
+        has_comma = sub_names.str.contains(",", regex=False).to_numpy(dtype=bool, na_value=False)
+        surname_src = sub_names.str.split(",", n=1).str[0].astype("str").where(has_comma)
+    surname_clean = strip_accents_casefold(surname_src.astype("str"))
+    surnames = {p: (tuple(v.split()) if isinstance(v, str) else None)
+                for p, v in zip(needed.tolist(), surname_clean.to_numpy(dtype=object, na_value=None))}
+    out = {k: [] for k in ("pos", "related", "score", "confidence", "other_row", "reason")}
+    min_score, penalty, gap = options["min_score"], options["twin_penalty"], options["twin_id_gap"]
+    token_typo = options["typo_token_similarity"]
+    for a, c, s, nd in zip(pi, pj, base, nodob):
+        ra, rc = int(rep[a]), int(rep[c])
+        first, later = (ra, rc) if ra < rc else (rc, ra)
+        ka, kc = key_str[i_key[a]], key_str[i_key[c]]
+        ida, idc = _numeric_id(id_text[ra]), _numeric_id(id_text[rc])
+        consecutive = ida is not None and idc is not None and abs(ida - idc) <= gap
+        if nd:
+            reason, conf, score = "same name, but no birth date to compare", "low", 100.0
+        elif ka == kc:
+            if full_names[ra] == full_names[rc]:
+                reason = "same birth date and same name"
+            elif cleans[ra] == cleans[rc]:
+                reason = "same birth date, same name up to case, accents or punctuation"
+            else:
+                reason = "same birth date, same name in another token order (up to case, accents or punctuation)"
+            conf, score = "high", 100.0
+        else:
+            ta, tc = ka.split(), kc.split()
+            diff_a = [t for t in ta if t not in tc]
+            diff_c = [t for t in tc if t not in ta]
+            common = len(ta) - len(diff_a)
+            sa, sc_ = surnames[ra], surnames[rc]
+            surname_same = sa is None or sc_ is None or sa == sc_
+            surname_in_diff = sa is not None and any(t in diff_a for t in sa)
+            typo_like = bool(diff_a) and bool(diff_c) and all(
+                max(fuzz.ratio(t, u) for u in diff_c) >= token_typo for t in diff_a)
+            twin = (common >= 1 and diff_a and diff_c and surname_same and not surname_in_diff
+                    and (consecutive or not typo_like))
+            la, lc = len(ka), len(kc)
+            one_edit = round((100.0 - float(s)) / 100.0 * (la + lc)) <= 2 * options["typo_edits"]
+            if twin:
+                score = min(float(s) - penalty, cutoff - 1.0)
+                reason = "same birth date and surname but differs in a given name: possible twins" + (
+                    f" (IDs {abs(ida - idc)} apart)" if consecutive else "")
+                conf = "low"
+            elif s >= min_score or one_edit:
+                reason = "same birth date, name differs by a small typo"
+                score = float(s)
+                conf = "high" if s >= options["high_confidence_score"] else "medium"
+            else:
+                continue
+        out["pos"].append(later)
+        out["other_row"].append(first + 1)
+        related = np.union1d(rows[_rows_of(*members, a)], rows[_rows_of(*members, c)])
+        out["related"].append(related.tolist())
+        out["score"].append(score)
+        out["confidence"].append(conf)
+        out["reason"].append(reason)
+    hits = pd.DataFrame(out)
+    hits["field"] = "national_id"
+    stats = {"blocks": blocks_done, "blocks_capped": blocks_capped, "pairs_compared": unique_pairs,
+             "evaluations": evaluated, "candidate_pairs": int(len(pi)), "findings": int(len(hits))}
+    return CheckResult(hits, stats)
+
+
+# ------------------------------------------------------------------------------------------- ID05
+
+def _isotonic(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted pool-adjacent-violators fit (non-decreasing); loops over birth years, not rows."""
+    vals, wts, counts = [], [], []
+    for yi, wi in zip(y.tolist(), w.tolist()):
+        vals.append(yi); wts.append(wi); counts.append(1)  # noqa: E702
+        while len(vals) > 1 and vals[-2] > vals[-1]:
+            v = (vals[-2] * wts[-2] + vals[-1] * wts[-1]) / (wts[-2] + wts[-1])
+            wsum, csum = wts[-2] + wts[-1], counts[-2] + counts[-1]
+            vals[-2:], wts[-2:], counts[-2:] = [v], [wsum], [csum]
+    return np.repeat(vals, counts)
+
+
+def dni_number(norm: pd.Series) -> np.ndarray:
+    """Numeric DNI as float (NaN if none): 7-8 digits, or the 8 middle digits of a CUIL/CUIT."""
+    arr = _arrow(norm)
+    is_dni = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{7,8}$"), False)
+    is_cuil = pc.fill_null(pc.match_substring_regex(arr, r"^(?:20|23|24|27)[0-9]{9}$"), False)
+    text = pc.if_else(is_cuil, pc.utf8_slice_codeunits(arr, 2, 10),
+                      pc.if_else(is_dni, arr, pa.scalar(None, arr.type)))
+    return np.array(pc.fill_null(pc.cast(text, pa.float64()), np.nan).to_numpy(zero_copy_only=False))
+
+
+@implements("ID05")
+def id_out_of_sequence(ctx: Context, options: dict):
+    if not ctx.profile.get("id_sequence_with_birth_year"):
+        return CheckResult(EMPTY, {"lines": [f"ID05: profile {ctx.profile.get('name', '')} does not say IDs follow "
+                                             f"birth years; not checked"]})
+    f = ctx.frame
+    codes, distinct, placeholder = id_codes(ctx)
+    number = np.r_[dni_number(distinct), np.nan][codes]
+    number[placeholder] = np.nan
+    if options["ignore_from"]:
+        number[number >= options["ignore_from"]] = np.nan
+    year = np.array(f["birth_date__year"].to_numpy(dtype=float, na_value=np.nan))
+    if "birth_date__date" in f:  # placeholder birth dates (01/01/1900...) say nothing about the year
+        year[(f["birth_date__date"].notna() & _usable_dates(ctx).isna()).to_numpy()] = np.nan
+    ok = ~np.isnan(number) & ~np.isnan(year)
+    if ok.sum() < options["min_rows"]:
+        return CheckResult(EMPTY, {"lines": [f"ID05: {int(ok.sum())} records with a DNI and a birth year, fewer than "
+                                             f"{options['min_rows']}; sequence not fitted"]})
+    # robust level per birth year: the median ID of the records born within +-spread_window_years
+    w = options["spread_window_years"]
+    order = np.argsort(year[ok], kind="stable")
+    ys, vs = year[ok][order], number[ok][order]
+    uy = np.unique(ys)
+    lo, hi = np.searchsorted(ys, uy - w, "left"), np.searchsorted(ys, uy + w, "right")
+    level = np.array([np.median(vs[a:b]) for a, b in zip(lo, hi)])
+    counts = np.searchsorted(ys, uy, "right") - np.searchsorted(ys, uy, "left")
+    use = counts >= options["min_per_year"]
+    fit_years = pd.DataFrame({"median": level[use], "size": counts[use]}, index=uy[use])
+    if len(fit_years) < options["min_years"]:
+        return CheckResult(EMPTY, {"lines": [f"ID05: only {len(fit_years)} birth years with enough records; "
+                                             f"sequence not fitted"]})
+    trend_vals = _isotonic(fit_years["median"].to_numpy(), fit_years["size"].to_numpy(dtype=float))
+    years = fit_years.index.to_numpy(dtype=float)
+    expected = np.interp(year, years, trend_vals)
+    resid = number - expected
+    abs_dev = np.abs(resid[ok])
+    global_mad = float(np.median(abs_dev)) if len(abs_dev) else 0.0
+    # spread of each birth year: median absolute residual over the years within +-spread_window_years
+    ds = abs_dev[order]
+    floor = global_mad * options["mad_floor_fraction"]
+    spread = {}
+    for y in uy:
+        lo, hi = np.searchsorted(ys, y - w, "left"), np.searchsorted(ys, y + w, "right")
+        local = float(np.median(ds[lo:hi])) if hi - lo >= options["min_per_year"] else global_mad
+        spread[y] = max(local, floor)
+    scale = np.full(len(f), np.nan)
+    scale[ok] = pd.Series(year[ok]).map(spread).to_numpy(dtype=float) * 1.4826
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.abs(resid) / scale
+    flag = ok & (z > options["tolerance"]) & (scale > 0)
+    pos = np.flatnonzero(flag)
+    hits = pd.DataFrame({
+        "pos": pos, "field": "national_id",
+        "year": year[pos].astype(int),
+        "direction": np.where(resid[pos] > 0, "higher", "lower"),
+        "mads": np.round(z[pos], 1),
+        "typical": np.round(expected[pos] / 1e6, 1),
+        "confidence": "medium",
+    })
+    return CheckResult(hits, {"fitted_rows": int(ok.sum()), "fitted_years": int(len(fit_years)),
+                              "residual_mad": round(global_mad, 1), "flagged": int(len(pos))})

@@ -1,0 +1,328 @@
+"""Edge cases of the identity rules (ID01-ID05) beyond their YAML examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from dbhygiene.api import Settings, check_path, prepare
+from dbhygiene.catalogue import load_catalogue
+from dbhygiene.cli import cli
+from dbhygiene.engine import run, select_rules
+
+AS_OF = dt.date(2026, 11, 22)
+WEIGHTS = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]
+
+
+def cuil(first10: str) -> str:
+    """A CUIL/CUIT with its check digit, computed here independently of the code under test."""
+    check = 11 - sum(int(d) * w for d, w in zip(first10, WEIGHTS)) % 11
+    assert check != 10, "pick another base: check digit 10 is not issued"
+    return first10 + str(0 if check == 11 else check)
+
+
+def findings(tmp_path, csv: str, code: str, profile: str = "generic", options: dict | None = None, show_pii=True):
+    path = tmp_path / "export.csv"
+    path.write_text(csv, encoding="utf-8")
+    settings = Settings(select=[code], profile=profile, as_of=AS_OF, show_pii=show_pii,
+                        rule_options={code: options or {}})
+    _, result = check_path(path, settings)
+    assert not result.crashed, result.crashed
+    return [f for f in result.findings if f.rule == code]
+
+
+def table(rows: list[tuple], header="nombre;dni;fecha nacimiento") -> str:
+    return header + "\n" + "\n".join(";".join(r) for r in rows) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------ ID01
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ("S/D", "placeholder"),
+    ("0", "placeholder"),
+    ("99999999", "placeholder"),
+    ("1.2345678E7", "scientific notation"),
+    ("2.0123456E+07", "scientific notation"),
+    ("20123456.0", "trailing '.0'"),
+    ("2O123456", "letter O for digit 0"),
+    ("2l123456", "l or I for digit 1"),
+    ("2I123456", "l or I for digit 1"),
+    ("123456", "wrong length: 6 digits"),
+    ("123456789", "wrong length: 9 digits"),
+    ("20-12A456", "does not match"),
+])
+def test_id01_names_the_kind_of_damage(tmp_path, value, kind):
+    found = findings(tmp_path, table([("PEREZ, JUAN", value, "01/02/1980"), ("GOMEZ, ANA", "21987654", "")]),
+                     "ID01", profile="ar")
+    assert [f.row for f in found] == [1]
+    assert kind in found[0].message
+
+
+def test_id01_cuil_check_digit_and_lost_leading_zero(tmp_path):
+    good = cuil("2012345678")
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    lost = cuil("0812345678")  # written as a number: the leading zero disappears
+    csv = table([("A, B", "CUIL", good), ("C, D", "CUIL", bad), ("E, F", "CUIL", lost[1:]),
+                 ("G, H", "CUIT", f"{good[:2]}-{good[2:10]}-{good[10]}")], header="nombre;tipo doc;nro doc")
+    found = {f.row: f.message for f in findings(tmp_path, csv, "ID01", profile="ar")}
+    assert set(found) == {2, 3}
+    assert "bad check digit" in found[2]
+    assert "lost leading zeros" in found[3] and "10 digits" in found[3]
+
+
+def test_id01_without_type_column_accepts_dni_and_checked_cuil_only(tmp_path):
+    good = cuil("2712345678")
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    csv = table([("A, B", "21.987.654", ""), ("C, D", good, ""), ("E, F", bad, "")])
+    found = findings(tmp_path, csv, "ID01", profile="ar")
+    assert [(f.row, "bad check digit" in f.message) for f in found] == [(3, True)]
+
+
+def test_id01_generic_profile_accepts_letters_and_unknown_document_types(tmp_path):
+    csv = table([("A, B", "PASAPORTE", "AB1234O"), ("C, D", "DNI", "2O123456"), ("E, F", "", "X12345")],
+                header="nombre;tipo doc;nro doc")
+    assert findings(tmp_path, csv, "ID01", profile="generic") == []
+    # in the ar profile a DNI with a letter O is damage, a passport number is left alone
+    found = findings(tmp_path, csv, "ID01", profile="ar")
+    assert [f.row for f in found] == [2, 3]
+
+
+def test_id01_message_redacts_the_id(tmp_path):
+    found = findings(tmp_path, table([("PEREZ, JUAN", "2O123456", "")]), "ID01", profile="ar", show_pii=False)
+    assert "2O123456" not in found[0].message and "*****456" in found[0].message
+
+
+# ------------------------------------------------------------------------------------------------ ID02
+
+def test_id02_blank_and_whitespace_ids(tmp_path):
+    csv = table([("A, B", "", ""), ("C, D", "   ", ""), ("E, F", "S/D", ""), ("G, H", " - ", "")])
+    assert [f.row for f in findings(tmp_path, csv, "ID02")] == [1, 2, 4]
+
+
+# ------------------------------------------------------------------------------------------------ ID03
+
+def test_id03_planted_conflicts_listed_with_every_row(tmp_path):
+    rows = [
+        ("PEREZ, JUAN CARLOS", "20123456", "01/02/1980"),  # 1
+        ("SOSA, MARIA", "20123456", "01/02/1980"),  # 2: other name, same ID
+        ("DIAZ, EVA", "22333444", "05/06/1979"),  # 3
+        ("DIAZ, EVA", "22333444", "05/06/1989"),  # 4: other birth date
+        ("RUIZ, LEO", "23444555", "07/08/1970"),  # 5
+        ("PEREZ, JUAN CARLOS", "20.123.456", "01/02/1980"),  # 6: same ID written with dots
+    ]
+    found = findings(tmp_path, table(rows), "ID03")
+    by_row = {f.row: f for f in found}
+    assert set(by_row) == {1, 3}
+    assert by_row[1].related_rows == (1, 2, 6) and "names disagree" in by_row[1].message
+    assert by_row[1].score is not None and by_row[1].score < 80
+    assert by_row[3].related_rows == (3, 4) and "birth dates disagree" in by_row[3].message
+
+
+def test_id03_several_warrants_typos_and_copies_are_not_conflicts(tmp_path):
+    rows = [
+        ("PÉREZ, Juan Carlos", "20123456", "01/02/1980", "ROBO"),
+        ("JUAN CARLOS PEREZ", "20123456", "01/02/1980", "HURTO"),
+        ("PEREZ JUAN CARLOS", "20123456", "", "AMENAZAS"),
+        ("PEREZ, JUAN CARLOS", "20123456", "1980", "ESTAFA"),  # partial date: not a parsed date
+        ("PERES, JUAN CARLOS", "20123456", "01/02/1980", "ROBO"),  # one-letter typo
+        ("PEREZ, JUAN", "20123456", "01/02/1980", "ROBO"),  # missing middle name
+        ("PÉREZ, Juan Carlos", "20123456", "01/02/1980", "ROBO"),  # exact copy of row 1
+    ]
+    assert findings(tmp_path, table(rows, "nombre;dni;fecha nacimiento;delito"), "ID03") == []
+
+
+def test_id03_exact_copies_reported_once(tmp_path):
+    rows = [("PEREZ, JUAN", "20123456", "01/02/1980"), ("PEREZ, JUAN", "20123456", "01/02/1980"),
+            ("SOSA, MARIA", "20123456", "03/04/1990")]
+    found = findings(tmp_path, table(rows), "ID03")
+    assert len(found) == 1 and found[0].related_rows == (1, 2, 3)
+
+
+def test_id03_placeholder_ids_do_not_form_conflicts(tmp_path):
+    names = ["PEREZ, JUAN", "SOSA, MARIA", "DIAZ, EVA", "RUIZ, LEO", "LUNA, SOL"]
+    rows = [(n, ph, f"0{i + 1}/02/198{i}") for ph in ("S/D", "0", "00000000", "N/A") for i, n in enumerate(names)]
+    assert findings(tmp_path, table(rows), "ID03") == []
+
+
+def test_id03_threshold_is_an_option(tmp_path):
+    rows = [("GONZALEZ, JUAN", "20123456", "01/02/1980"), ("GONZALES, JUANA", "20123456", "01/02/1980")]
+    assert findings(tmp_path, table(rows), "ID03") == []
+    assert len(findings(tmp_path, table(rows), "ID03", options={"name_similarity_min": 99})) == 1
+
+
+# ------------------------------------------------------------------------------------------------ ID04
+
+BASE = "GONZALEZ, JUAN CARLOS"
+
+
+@pytest.mark.parametrize("variant", [
+    "GONZALEZ, JUAN CARLOS",  # exact
+    "González, Juan Carlos",  # accents and case
+    "GONZALEZ JUAN-CARLOS",  # punctuation
+    "JUAN CARLOS GONZALEZ",  # token order
+    "GONZALES, JUAN CARLOS",  # typo
+    "XONZALEZ, JUAN CARLOS",  # first-letter typo
+    "JUAN CARLOS XONZALEZ",  # first-letter typo and token order
+    "GONZALEZ, JAUN CARLOS",  # transposition
+])
+def test_id04_variants_of_one_person_found(tmp_path, variant):
+    rows = [(BASE, "20123456", "01/02/1980"), ("DIAZ, EVA", "22333444", "01/02/1980"), (variant, "31999888", "01/02/1980")]
+    found = findings(tmp_path, table(rows), "ID04")
+    assert [(f.row, f.related_rows) for f in found] == [(3, (1, 3))]
+    assert found[0].score is not None and found[0].score >= 90
+    assert found[0].confidence in ("high", "medium")
+
+
+def test_id04_recall_on_random_one_edit_typos(tmp_path):
+    rng = random.Random(7)
+    surnames = ["GONZALEZ", "RODRIGUEZ", "FERNANDEZ", "LOPEZ", "MARTINEZ", "SOSA", "DIAZ", "ROMERO", "RUIZ", "VERA"]
+    given = ["JUAN", "ANA", "MARIA", "LUCAS", "SOFIA", "PEDRO", "CARLA", "LUIS", "EVA", "TOMAS"]
+    rows, expected = [], []
+    start = dt.date(1950, 1, 1)
+    for k in range(150):
+        name = f"{rng.choice(surnames)} {rng.choice(given)} {rng.choice(given)}"
+        pos = rng.randrange(len(name))
+        while name[pos] == " ":
+            pos = rng.randrange(len(name))
+        op = k % 3
+        letter = rng.choice([c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c != name[pos]])
+        typo = (name[:pos] + letter + name[pos + 1:] if op == 0 else
+                name[:pos] + name[pos + 1:] if op == 1 else name[:pos] + letter + name[pos:])
+        day = (start + dt.timedelta(days=37 * k)).strftime("%d/%m/%Y")
+        rows.append((name, str(20000000 + 2 * k), day))
+        rows.append((typo, str(40000000 + 2 * k), day))
+        expected.append(len(rows))
+    found = findings(tmp_path, table(rows), "ID04")
+    assert sorted(f.row for f in found) == expected
+
+
+def test_id04_twins_rank_strictly_below_typo_matches(tmp_path):
+    rows = [
+        ("GOMEZ, MARIA LAURA", "40111222", "03/03/2001"),  # 1
+        ("GOMEZ, MARIA LUCIA", "40111223", "03/03/2001"),  # 2: twin sister, consecutive ID
+        ("PEREZ, LUCAS", "38000001", "04/04/1995"),  # 3
+        ("PEREZ, LUCIA", "38000002", "04/04/1995"),  # 4: twins, names one letter apart
+        ("FERNANDEZ, PABLO ANDRES", "30555666", "05/05/1985"),  # 5
+        ("FERNANDEZ, PABLO ANDRES", "30555666", "05/05/1985"),  # 6
+        ("FERNANDES, PABLO ANDRES", "31777888", "05/05/1985"),  # 7: typo, another ID
+        ("FERNANDEZ PABLO ANDRES", "31777889", "05/05/1985"),  # 8: same name, another ID
+    ]
+    found = findings(tmp_path, table(rows), "ID04")
+    twins = [f for f in found if "twins" in f.message]
+    typos = [f for f in found if "twins" not in f.message]
+    assert sorted(f.row for f in twins) == [2, 4]
+    assert typos and {f.row for f in typos} >= {7, 8}
+    assert max(f.score for f in twins) < min(f.score for f in typos)
+    assert all(f.confidence == "low" for f in twins)
+    assert all(f.confidence in ("high", "medium") for f in typos)
+
+
+def test_id04_common_names_with_other_birth_dates_not_matched(tmp_path):
+    rows = [("GONZALEZ, JUAN", str(20000000 + i), f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1960 + i}") for i in range(30)]
+    assert findings(tmp_path, table(rows), "ID04") == []
+
+
+def test_id04_exact_copies_and_repeat_warrants_reported_once(tmp_path):
+    rows = [("SOSA, EVA", "20123456", "01/02/1980", "ROBO"), ("SOSA, EVA", "20123456", "01/02/1980", "ROBO"),
+            ("SOSA, EVA", "20123456", "01/02/1980", "HURTO"), ("SOSA, EVA", "30999888", "01/02/1980", "ROBO")]
+    found = findings(tmp_path, table(rows, "nombre;dni;fecha nacimiento;delito"), "ID04")
+    assert [(f.row, f.related_rows) for f in found] == [(4, (1, 2, 3, 4))]
+
+
+def test_id04_without_birth_date_only_identical_names_low_confidence(tmp_path):
+    rows = [("SOSA, EVA", "20123456", ""), ("EVA SOSA", "30999888", ""), ("SOSA, EVO", "31999888", ""),
+            *[("PEREZ, JUAN", str(25000000 + i), "") for i in range(6)]]  # common name, many IDs
+    found = findings(tmp_path, table(rows), "ID04")
+    assert [(f.row, f.confidence) for f in found] == [(2, "low")]
+    assert findings(tmp_path, table(rows), "ID04", options={"match_without_birth_date": False}) == []
+
+
+def test_id04_placeholder_date_and_ids_do_not_explode(tmp_path):
+    rng = np.random.default_rng(1)
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    names = ["".join(rng.choice(letters, 7)) + ", " + "".join(rng.choice(letters, 6)) for _ in range(3000)]
+    rows = [(n, str(20000000 + 7 * i), "01/01/1900") for i, n in enumerate(names)]
+    rows += [(names[0], "S/D", "02/02/1990"), (names[0], "0", "02/02/1990")]
+    assert findings(tmp_path, table(rows), "ID04") == []
+
+
+def test_id04_oversized_block_uses_windows_and_still_finds_typos(tmp_path):
+    rng = np.random.default_rng(2)
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    names = ["".join(rng.choice(letters, 8)) + ", " + "".join(rng.choice(letters, 6)) for _ in range(1500)]
+    rows = [(n, str(20000000 + 7 * i), "05/05/1975") for i, n in enumerate(names)]
+    rows.append(("X" + names[100][1:], "45000000", "05/05/1975"))  # first-letter typo
+    rows.append((names[900][:-1] + "Q", "45000007", "05/05/1975"))  # last-letter typo
+    path = tmp_path / "big.csv"
+    path.write_text(table(rows))
+    settings = Settings(select=["ID04"], as_of=AS_OF, rule_options={"ID04": {"max_block": 200, "window": 100}})
+    _, result = check_path(path, settings)
+    assert sorted(f.row for f in result.findings) == [1501, 1502]
+    assert result.stats["ID04"]["blocks_capped"] == 1
+    assert result.stats["ID04"]["evaluations"] < 1501 ** 2
+
+
+# ------------------------------------------------------------------------------------------------ ID05
+
+def _sequence_rows(n: int, seed: int = 5) -> list[tuple]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        year = 1950 + i % 50
+        dni = int(4_000_000 + (year - 1950) * 700_000 + rng.randint(-200_000, 200_000))
+        rows.append((f"PERSONA{chr(65 + i % 26)}, NOMBRE", str(dni), f"15/06/{year}"))
+    return rows
+
+
+def test_id05_flags_planted_ids_far_from_their_cohort(tmp_path):
+    rows = _sequence_rows(600)
+    rows[10] = (rows[10][0], "45123456", "15/06/1960")  # a 2000s number for someone born 1960
+    rows[20] = (rows[20][0], "5123456", "15/06/1998")  # a 1950s number for someone born 1998
+    rows[30] = (rows[30][0], "93123456", "15/06/1970")  # foreign residents' range: not checked
+    found = findings(tmp_path, table(rows), "ID05", profile="ar")
+    assert [f.row for f in found] == [11, 21]
+    assert "higher" in found[0].message and "lower" in found[1].message
+
+
+def test_id05_needs_enough_data_and_the_profile_flag(tmp_path):
+    rows = _sequence_rows(100)
+    rows[10] = (rows[10][0], "45123456", "15/06/1960")
+    assert findings(tmp_path, table(rows), "ID05", profile="ar") == []  # below min_rows
+    enough = {"min_rows": 50, "min_per_year": 2}
+    assert [f.row for f in findings(tmp_path, table(rows), "ID05", profile="ar", options=enough)] == [11]
+    assert findings(tmp_path, table(rows), "ID05", profile="generic", options=enough) == []
+
+
+def test_id05_tolerance_option(tmp_path):
+    rows = _sequence_rows(600)
+    rows[10] = (rows[10][0], str(int(rows[10][1]) + 1_500_000), rows[10][2])
+    assert [f.row for f in findings(tmp_path, table(rows), "ID05", profile="ar", options={"tolerance": 4})] == [11]
+    assert findings(tmp_path, table(rows), "ID05", profile="ar", options={"tolerance": 50}) == []
+
+
+# ------------------------------------------------------------------------------------------------ engine / CLI
+
+def test_identity_rules_run_on_a_prepared_context(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(table([("PEREZ, JUAN", "20123456", "01/02/1980"), ("SOSA, MARIA", "20123456", "01/02/1980"),
+                           ("JUAN PEREZ", "30123456", "01/02/1980")]))
+    ctx = prepare(path, Settings(as_of=AS_OF))
+    result = run(ctx, select_rules(load_catalogue(), ["ID"], None))
+    assert not result.crashed
+    assert {f.rule for f in result.findings} == {"ID03", "ID04"}
+
+
+def test_cli_reports_identity_findings_redacted(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(table([("GONZALEZ, JUAN CARLOS", "20123456", "01/02/1980"),
+                           ("JUAN CARLOS GONZALEZ", "31999888", "01/02/1980"),
+                           ("SOSA, MARIA", "", "03/04/1985")]))
+    result = CliRunner().invoke(cli, ["check", str(path), "--select", "ID", "--as-of", "2026-11-22"])
+    assert result.exit_code == 1, result.output
+    assert "ID04" in result.output and "ID02" in result.output
+    assert "GONZALEZ" not in result.output and "31999888" not in result.output and "20123456" not in result.output
+    assert "S. M." in result.output and "[rows 1, 2]" in result.output
