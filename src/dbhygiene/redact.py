@@ -27,7 +27,7 @@ def birth_year(value: str) -> str:
     years = _YEAR.findall(value)
     if len(years) == 1:
         return re.sub(r"[0-9]", "*", value.replace(years[0], "\0")).replace("\0", years[0])
-    return re.sub(r"[0-9A-Za-z]", "*", value)
+    return re.sub(r"[0-9]", "*", value)
 
 
 def redact(field: str, value) -> str:

@@ -1,10 +1,13 @@
-"""Name anomalies (NM01-NM06). Each test runs once over the distinct names (pyarrow-backed
-``.str`` methods) and is broadcast back to the records with the factorize codes."""
+"""Name anomalies (NM01-NM06). Each test runs once over the distinct names (pyarrow compute, RE2
+regexes; pandas' ``.str.replace``/``.str.count`` would fall back to Python's ``re`` per value) and is
+broadcast back to the records with the factorize codes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..engine import Context, implements
 
@@ -16,12 +19,13 @@ MOJIBAKE = f"[\u00c2\u00c3\u00c5\u00c4][{_CP1252_CONT}]|\u00e2\u20ac|\ufffd"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\x{80}-\x{9f}]|\t|\r|\n"
 
 
-def _distinct(ctx: Context, column: str = "full_name") -> tuple[np.ndarray, pd.Series]:
+def _distinct(ctx: Context, column: str = "full_name") -> tuple[np.ndarray, pa.Array]:
     """Factorize codes and distinct values of a name column, computed once per run."""
     cache = ctx.__dict__.setdefault("_names_cache", {})
     if column not in cache:
         codes, uniques = pd.factorize(ctx.frame[column], use_na_sentinel=True)
-        cache[column] = (codes, pd.Series(uniques, dtype="str"))
+        arr = pa.array(pd.Series(uniques, dtype="str").array)
+        cache[column] = (codes, arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
     return cache[column]
 
 
@@ -32,48 +36,47 @@ def _broadcast(codes: np.ndarray, per_unique: np.ndarray) -> np.ndarray:
     return out
 
 
-def _mask(series: pd.Series) -> np.ndarray:
-    return series.to_numpy(dtype=bool, na_value=False)
+def _matches(names: pa.Array, pattern: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(names, pattern), False).to_numpy(zero_copy_only=False)
 
 
-def _tokens(uniques: pd.Series) -> pd.Series:
-    """Tokens of letters (accents kept) per distinct name."""
-    return uniques.str.replace(r"[^\p{L}\p{N}]+", " ", regex=True).str.strip()
+def _tokens(names: pa.Array) -> pa.Array:
+    """Tokens of letters and digits (accents kept), single-space separated, per distinct name."""
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(names, r"[^\p{L}\p{N}]+", " "))
 
 
 @implements("NM01")
 def name_has_digits(ctx: Context, options: dict):
     codes, names = _distinct(ctx)
-    return _broadcast(codes, _mask(names.str.contains(r"\d", regex=True)))
+    return _broadcast(codes, _matches(names, r"\d"))
 
 
 @implements("NM02")
 def name_single_token(ctx: Context, options: dict):
     codes, names = _distinct(ctx)
     tokens = _tokens(names)
-    count = tokens.str.count(" ").fillna(-1).to_numpy() + 1
-    letters = tokens.str.len().fillna(0).to_numpy()
-    initials_only = _mask(tokens.str.fullmatch(r"\w( \w)*"))
-    return _broadcast(codes, (count == 1) & (letters > 0) & ~initials_only)
+    single = _matches(tokens, r"^\S+$")
+    initials_only = _matches(tokens, r"^\w( \w)*$")
+    return _broadcast(codes, single & ~initials_only)
 
 
 @implements("NM03")
 def name_initials_only(ctx: Context, options: dict):
     codes, names = _distinct(ctx)
-    tokens = _tokens(names).str.replace(r"\d", "", regex=True).str.strip()
-    return _broadcast(codes, _mask(tokens.str.fullmatch(r"\p{L}( +\p{L})*")))
+    tokens = pc.utf8_trim_whitespace(pc.replace_substring_regex(_tokens(names), r"\d+", ""))
+    return _broadcast(codes, _matches(tokens, r"^\p{L}( +\p{L})*$"))
 
 
 @implements("NM04")
 def name_mojibake(ctx: Context, options: dict):
     codes, names = _distinct(ctx)
-    return _broadcast(codes, _mask(names.str.contains(MOJIBAKE, regex=True)))
+    return _broadcast(codes, _matches(names, MOJIBAKE))
 
 
 @implements("NM05")
 def name_control_characters(ctx: Context, options: dict):
     codes, names = _distinct(ctx)
-    return _broadcast(codes, _mask(names.str.contains(CONTROL, regex=True)))
+    return _broadcast(codes, _matches(names, CONTROL))
 
 
 @implements("NM06")
@@ -81,15 +84,15 @@ def name_stray_whitespace(ctx: Context, options: dict):
     codes, names = _distinct(ctx)
     kinds = np.full(len(names), "", dtype=object)
     checks = [
-        (r"^[\s\u00a0]", "leading space"),
-        (r"[\s\u00a0]$", "trailing space"),
-        (r"[ \u00a0]{2,}", "repeated spaces"),
-        (r"\u00a0", "non-breaking space"),
+        (r"^[\s\x{00a0}]", "leading space"),
+        (r"[\s\x{00a0}]$", "trailing space"),
+        (r"[ \x{00a0}]{2,}", "repeated spaces"),
+        (r"\x{00a0}", "non-breaking space"),
     ]
     if options["flag_space_before_comma"]:
         checks.append((r" ,", "space before a comma"))
     for pattern, label in checks:
-        hit = _mask(names.str.contains(pattern, regex=True))
+        hit = _matches(names, pattern)
         kinds[hit] = np.where(kinds[hit] == "", label, kinds[hit] + ", " + label)
     per_unique = kinds != ""
     mask = _broadcast(codes, per_unique)
