@@ -349,3 +349,12 @@ def test_unreadable_file(write):
             load(path)
     finally:
         os.chmod(path, 0o600)
+
+
+def test_xml_is_refused_with_a_clear_message(tmp_path):
+    from dbhygiene.errors import LoadError
+
+    path = tmp_path / "list.xml"
+    path.write_text('<?xml version="1.0"?>\n<list><person name="A"/></list>\n', encoding="utf-8")
+    with pytest.raises(LoadError, match="XML/HTML is not a supported input"):
+        load(path)

@@ -66,6 +66,8 @@ def guard(fn):
             raise ToolError(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            raise
         except MemoryError:
             raise ToolError("out of memory") from None
         except Exception as exc:  # an internal error is still exit 2, on one line
@@ -289,4 +291,10 @@ def sample(rows, seed, as_of, output, encoding):
 
 
 def main() -> None:
-    cli(prog_name="dbhygiene")
+    try:
+        cli(prog_name="dbhygiene")
+    except BrokenPipeError:
+        # the reader went away (e.g. `dbhygiene rules | head`): stop quietly, as Python's docs advise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_FINDINGS)

@@ -167,10 +167,14 @@ def _load_bytes(data: bytes, name: str, facts: SourceFacts, sheet, encoding, del
     if sheet is not None:
         raise LoadError(f"{facts.path}: --sheet applies to .xlsx files only")
     text, facts.encoding = _decode(data, facts.path, encoding)
-    stripped = text.lstrip()
+    stripped = text[:4096].lstrip()  # a peek; the whole text is not copied
+    if stripped.startswith("<") and (suffix in ("xml", "html", "htm") or stripped[:5].lower() in ("<?xml", "<html")
+                                     or suffix not in TEXT_FORMATS):
+        raise LoadError(f"{facts.path}: XML/HTML is not a supported input; export the list as CSV, .xlsx, "
+                        "JSON or Parquet")
     if suffix in ("json", "ndjson", "jsonl") or (suffix not in TEXT_FORMATS and stripped[:1] in "[{"):
         facts.format = "ndjson" if suffix in ("ndjson", "jsonl") else "json"
-        return _load_json(stripped, facts)
+        return _load_json(text.lstrip(), facts)
     facts.format = "csv"
     return _load_delimited(text, facts, delimiter)
 
