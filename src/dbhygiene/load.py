@@ -176,7 +176,8 @@ def _load_bytes(data: bytes, name: str, facts: SourceFacts, sheet, encoding, del
         facts.format = "ndjson" if suffix in ("ndjson", "jsonl") else "json"
         return _load_json(text.lstrip(), facts)
     facts.format = "csv"
-    return _load_delimited(text, facts, delimiter)
+    utf8 = data if facts.encoding == "utf-8" else None  # already the bytes the parser wants
+    return _load_delimited(text, facts, delimiter, utf8)
 
 
 def _decode(data: bytes, where: str, encoding: str | None) -> tuple[str, str]:
@@ -278,21 +279,22 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None) -> Loaded:
+def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None, utf8: bytes | None = None) -> Loaded:
     if not text or text.isspace():
         raise LoadError(f"{facts.path}: file holds no text")
     facts.delimiter = delimiter or sniff_delimiter(text)
-    end = len(text)  # trailing newlines are not blank records; no copy of the text is made
-    while end and text[end - 1] in "\r\n":
+    # scans run on the UTF-8 bytes (byte search is several times faster than on a str)
+    payload = utf8 if utf8 is not None else text.encode("utf-8")
+    end = len(payload)  # trailing newlines are not blank records; nothing is copied
+    while end and payload[end - 1] in b"\r\n":
         end -= 1
-    has_quotes = text.find('"', 0, end) != -1
-    if has_quotes and text.count('"', 0, end) % 2:
+    has_quotes = payload.find(b'"', 0, end) != -1
+    if has_quotes and payload.count(b'"', 0, end) % 2:
         raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed")
     notes: list[str] = []
     malformed: list[int] = []
-    blank_lines = text.find("\n\n", 0, end) != -1 or text.find("\n\r\n", 0, end) != -1
-    frame = None if blank_lines else _read_fast(text, facts.delimiter, has_quotes)
-    if frame is None:  # over-long or short records, or blank lines: the exact, slower path
+    frame = _read_fast(text, payload[:end] if end < len(payload) - 2 else payload, facts.delimiter, has_quotes)
+    if frame is None:  # over-long or short records, blank lines, one column: the exact, slower path
         frame, lines, malformed, skipped = _read_ragged(text, facts.delimiter, facts.path)
         if skipped:
             notes.append(f"{skipped} blank line(s) skipped")
@@ -322,14 +324,15 @@ def _header(text: str, delimiter: str) -> list[str]:
         return []
 
 
-def _read_fast(text: str, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
+def _read_fast(text: str, payload: bytes, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
     """pyarrow's multithreaded CSV reader, every column as text. None when a record's field count
-    differs from the header's (the caller then takes the exact slow path, which keeps them)."""
+    differs from the header's, blank lines included (the caller then takes the exact slow path, which
+    keeps such records and counts physical lines right)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     header = _header(text, delimiter)
-    if not header:
+    if len(header) < 2:  # a blank line would read as a valid one-field record; take the exact path
         return None
     names = [f"c{i}" for i in range(len(header))]
     invalid: list[int] = []
@@ -340,10 +343,10 @@ def _read_fast(text: str, delimiter: str, has_quotes: bool) -> pd.DataFrame | No
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(pa.py_buffer(payload)),  # zero-copy
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=has_quotes,
-                                             ignore_empty_lines=True, invalid_row_handler=on_invalid),
+                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                  null_values=[""]),
