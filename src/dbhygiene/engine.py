@@ -157,7 +157,7 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
     pos = hits["pos"].to_numpy(dtype=np.int64)
     columns: dict[str, list] = {}
     for name in record_fields:
-        values = ctx.frame[name].to_numpy(dtype=object, na_value=None)[pos]
+        values = ctx.frame[name].iloc[pos].to_numpy(dtype=object, na_value=None)  # only the hit rows
         columns[name] = [show(name, v, show_pii) for v in values]
     for name in names:
         if name in hits.columns:
