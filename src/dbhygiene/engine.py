@@ -64,6 +64,11 @@ class Context:
     date_notes: dict[str, DateColumnNote] = field(default_factory=dict)
     malformed_rows: list[int] = field(default_factory=list)
     load_notes: list[str] = field(default_factory=list)
+    _memo: dict[str, dict] = field(default_factory=dict, repr=False)
+
+    def memo(self, namespace: str) -> dict:
+        """Per-run store for values several rules share (factorized columns, ages...)."""
+        return self._memo.setdefault(namespace, {})
 
     def has(self, *names: str) -> bool:
         return all(n in self.frame.columns for n in names)

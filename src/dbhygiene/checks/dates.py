@@ -67,13 +67,8 @@ class Ages:
 
 
 def _cache(ctx: Context) -> dict:
-    """Per-run memo of the date arrays several rules share (valid for one frame and one as_of)."""
-    key = (id(ctx.frame), len(ctx.frame), ctx.as_of)
-    cache = ctx.__dict__.get("_dates_cache")
-    if cache is None or cache.get("key") != key:
-        cache = {"key": key}
-        ctx.__dict__["_dates_cache"] = cache
-    return cache
+    """Per-run memo of the date arrays several rules share."""
+    return ctx.memo("dates")
 
 
 def birth_parts(ctx: Context):

@@ -93,7 +93,7 @@ def _rows_of(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, group: in
 
 def _cached(ctx: Context, name: str, build):
     """Per-run cache for values several identity rules share (factorized IDs, placeholder masks)."""
-    cache = ctx.__dict__.setdefault("_identity_cache", {})
+    cache = ctx.memo("identity")
     if name not in cache:
         cache[name] = build()
     return cache[name]

@@ -21,7 +21,7 @@ CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\x{80}-\x{9f}]|\t|\r|\n"
 
 def _distinct(ctx: Context, column: str = "full_name") -> tuple[np.ndarray, pa.Array]:
     """Factorize codes and distinct values of a name column, computed once per run."""
-    cache = ctx.__dict__.setdefault("_names_cache", {})
+    cache = ctx.memo("names")
     if column not in cache:
         codes, uniques = pd.factorize(ctx.frame[column], use_na_sentinel=True)
         arr = pa.array(pd.Series(uniques, dtype="str").array)
