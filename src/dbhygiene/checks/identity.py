@@ -405,6 +405,17 @@ def _numeric_id(value: str) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 18 else None
 
 
+def _blocks(members: np.ndarray, block: np.ndarray, ids: np.ndarray):
+    """Sort ``members`` by (block key, ID); return the order, block starts, block sizes and the
+    number of distinct IDs in each block."""
+    srt = members[np.lexsort((ids[members], block[members]))]
+    b, i = block[srt], ids[srt]
+    start = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+    size = np.diff(np.r_[start, len(srt)])
+    new_id = np.r_[True, (b[1:] != b[:-1]) | (i[1:] != i[:-1])]
+    return srt, start, size, np.add.reduceat(new_id.astype(np.int64), start)
+
+
 @implements("ID04")
 def one_person_several_ids(ctx: Context, options: dict):
     f = ctx.frame
@@ -440,12 +451,7 @@ def one_person_several_ids(ctx: Context, options: dict):
     # 1) blocks of one birth date
     dated = np.flatnonzero(i_dob >= 0)
     if len(dated):
-        srt = dated[np.lexsort((i_id[dated], i_dob[dated]))]
-        b = i_dob[srt]
-        bstart = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
-        bsize = np.diff(np.r_[bstart, len(srt)])
-        new_id = np.r_[True, (b[1:] != b[:-1]) | (i_id[srt][1:] != i_id[srt][:-1])]
-        n_ids = np.add.reduceat(new_id.astype(np.int64), bstart)
+        srt, bstart, bsize, n_ids = _blocks(dated, i_dob, i_id)
         for s, size in zip(bstart[n_ids >= 2], bsize[n_ids >= 2]):
             members_blk = srt[s:s + size]
             kl = key_str[i_key[members_blk]].tolist()
@@ -467,12 +473,7 @@ def one_person_several_ids(ctx: Context, options: dict):
         nodob_keys = np.unique(i_key[i_dob < 0])
         cand = np.flatnonzero(np.isin(i_key, nodob_keys))
         if len(cand):
-            srt = cand[np.lexsort((i_id[cand], i_key[cand]))]
-            kk = i_key[srt]
-            gstart = np.flatnonzero(np.r_[True, kk[1:] != kk[:-1]])
-            gsize = np.diff(np.r_[gstart, len(srt)])
-            new_id = np.r_[True, (kk[1:] != kk[:-1]) | (i_id[srt][1:] != i_id[srt][:-1])]
-            n_ids = np.add.reduceat(new_id.astype(np.int64), gstart)
+            srt, gstart, gsize, n_ids = _blocks(cand, i_key, i_id)
             sel = (n_ids >= 2) & (n_ids <= options["max_ids_without_birth_date"])
             for s, size in zip(gstart[sel], gsize[sel]):
                 grp = srt[s:s + size]
