@@ -17,7 +17,7 @@ import pytest
 from conftest import SPANISH_EXPORT, zip_bytes
 
 from dbhygiene.errors import LoadError
-from dbhygiene.load import load
+from dbhygiene.load import cp1252_to_utf8, load
 
 TRICKY = "nombre;dni;fecha;legajo\nPEREZ, JUAN;12.345.678;01/02/1980;007\nGOMEZ, ANA;0020123456;1985;010\n"
 TRICKY_ROWS = [["PEREZ, JUAN", "12.345.678", "01/02/1980", "007"], ["GOMEZ, ANA", "0020123456", "1985", "010"]]
@@ -116,6 +116,48 @@ def test_cp1252_specific_characters(write):
     loaded = load(write("x.csv", text.encode("cp1252")))
     assert loaded.facts.encoding == "cp1252"
     assert cells(loaded) == [["D’ALESSANDRO – “EL RUSO”", "€ 5"]]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_cp1252_transcoder_matches_the_codec_byte_for_byte(seed):
+    defined = bytes(b for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
+    rng = np.random.default_rng(seed)
+    data = bytes(rng.choice(np.frombuffer(defined, dtype=np.uint8), 200_000))
+    assert cp1252_to_utf8(data) == data.decode("cp1252").encode("utf-8")
+    no_c1 = bytes(b for b in data if not 0x80 <= b <= 0x9F)
+    assert cp1252_to_utf8(no_c1) == no_c1.decode("cp1252").encode("utf-8")
+    assert cp1252_to_utf8(b"") == b""
+
+
+@pytest.mark.parametrize("undefined", [0x81, 0x8D, 0x8F, 0x90, 0x9D])
+def test_cp1252_transcoder_refuses_bytes_cp1252_leaves_undefined(undefined):
+    assert cp1252_to_utf8(b"abc \x93x\x94 " + bytes([undefined])) is None
+    lenient = cp1252_to_utf8(b"abc \x93x\x94 " + bytes([undefined]), strict=False)
+    assert lenient.decode("utf-8") == "abc \u201cx\u201d " + chr(undefined)
+
+
+def test_cp1252_file_with_an_undefined_byte_is_read_as_cp1252(write):
+    rows = "".join(f"{name};sin novedad\n" for name in ["NUÑEZ", "PÉREZ", "GÓMEZ", "MUÑOZ", "ÁLVAREZ"] * 20)
+    loaded = load(write("x.csv", ("nombre;nota\n" + rows).encode("cp1252") + b"X;a\x81\n"))
+    assert loaded.facts.encoding == "cp1252"
+    assert loaded.frame.iloc[0, 0] == "NUÑEZ"
+    assert loaded.frame.iloc[-1].tolist() == ["X", "a\x81"]  # kept as Windows decodes it
+    assert len(loaded.frame) == 101
+
+
+def test_utf8_file_damaged_after_the_first_megabyte_is_not_read_as_utf8(write):
+    body = "nombre;dni\n" + "PÉREZ, ANA;123\n" * 90_000  # > 1 MiB of valid UTF-8
+    loaded = load(write("x.csv", body.encode("utf-8") + "NUÑEZ;9\n".encode("cp1252")))
+    assert loaded.facts.encoding != "utf-8"
+    assert len(loaded.frame) == 90_001
+
+
+def test_large_utf8_file_detected_and_hashed(write):
+    data = ("nombre;dni\n" + "GÓMEZ, JOSÉ;1\n" * 100_000).encode("utf-8")
+    loaded = load(write("x.csv", data))
+    assert loaded.facts.encoding == "utf-8"
+    assert loaded.facts.sha256 == hashlib.sha256(data).hexdigest()
+    assert loaded.frame.iloc[-1, 0] == "GÓMEZ, JOSÉ"
 
 
 def test_explicit_encoding_that_does_not_fit_is_an_error(write):

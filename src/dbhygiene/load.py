@@ -16,6 +16,7 @@ import json
 import os
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,10 +93,20 @@ def load(path: str | Path, sheet: str | None = None, encoding: str | None = None
         raise LoadError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not data:
         raise LoadError(f"{path}: file is empty")
+    # hashlib releases the GIL on large buffers: the digest is computed on another core while this
+    # one decodes and parses
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        loaded = _load_file(path, data, st, sheet, encoding, delimiter)
+        loaded.facts.sha256 = digest.result()
+    return loaded
+
+
+def _load_file(path: Path, data: bytes, st: os.stat_result, sheet, encoding, delimiter) -> Loaded:
     facts = SourceFacts(
         path=str(path),
         size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256="",
         format="",
         mode=f"{st.st_mode & 0o777:04o}",
         owner=_owner(st),
@@ -166,44 +177,124 @@ def _load_bytes(data: bytes, name: str, facts: SourceFacts, sheet, encoding, del
         return _load_parquet(data, facts)
     if sheet is not None:
         raise LoadError(f"{facts.path}: --sheet applies to .xlsx files only")
-    text, facts.encoding = _decode(data, facts.path, encoding)
-    stripped = text[:4096].lstrip()  # a peek; the whole text is not copied
+    doc, facts.encoding = _decode(data, facts.path, encoding)
+    stripped = doc.head(4096).lstrip()  # a peek; the whole text is not decoded
     if stripped.startswith("<") and (suffix in ("xml", "html", "htm") or stripped[:5].lower() in ("<?xml", "<html")
                                      or suffix not in TEXT_FORMATS):
         raise LoadError(f"{facts.path}: XML/HTML is not a supported input; export the list as CSV, .xlsx, "
                         "JSON or Parquet")
     if suffix in ("json", "ndjson", "jsonl") or (suffix not in TEXT_FORMATS and stripped[:1] in "[{"):
         facts.format = "ndjson" if suffix in ("ndjson", "jsonl") else "json"
-        return _load_json(text.lstrip(), facts)
+        return _load_json(doc.text.lstrip(), facts)
     facts.format = "csv"
-    utf8 = data if facts.encoding == "utf-8" else None  # already the bytes the parser wants
-    return _load_delimited(text, facts, delimiter, utf8)
+    return _load_delimited(doc, facts, delimiter)
 
 
-def _decode(data: bytes, where: str, encoding: str | None) -> tuple[str, str]:
-    text, chosen = _decode_text(data, where, encoding)
-    sample = text[: 1 << 16]
+class Text:
+    """A decoded input: the UTF-8 bytes the parsers read, and a ``str`` built only when a caller
+    needs all of it (the exact slow path, JSON). A cp1252 export is transcoded straight to UTF-8
+    bytes, and a UTF-8 one is validated without decoding, so the fast path never holds a copy of
+    the file as a Python string."""
+
+    def __init__(self, *, utf8: bytes | None = None, text: str | None = None):
+        assert utf8 is not None or text is not None
+        self._utf8, self._text = utf8, text
+
+    @property
+    def utf8(self) -> bytes:
+        if self._utf8 is None:
+            self._utf8 = self._text.encode("utf-8", errors="surrogatepass")
+        return self._utf8
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self._utf8.decode("utf-8")
+        return self._text
+
+    def head(self, chars: int) -> str:
+        """About the first ``chars`` characters, without decoding the rest."""
+        if self._text is not None:
+            return self._text[:chars]
+        return self._utf8[:chars].decode("utf-8", errors="ignore")  # only a cut last character is lost
+
+
+def _decode(data: bytes, where: str, encoding: str | None) -> tuple[Text, str]:
+    doc, chosen = _decode_text(data, where, encoding)
+    sample = doc.head(1 << 16)
     controls = sum(sample.count(ch) for ch in _CONTROL_CHARS)
     if sample and controls > max(2, len(sample) // 100):
         raise LoadError(f"{where}: binary data, not a delimited text, JSON, .xlsx or Parquet file")
-    return text, chosen
+    return doc, chosen
 
 
 # C0 controls other than tab, newline, carriage return and form feed never occur in a text export.
 _CONTROL_CHARS = [chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"] + ["\x7f"]
+# cp1252 bytes 0x80-0x9F as UTF-8; None where cp1252 leaves the byte undefined.
+_CP1252_C1 = {}
+for _b in range(0x80, 0xA0):
+    try:
+        _CP1252_C1[bytes([0xC2, _b])] = bytes([_b]).decode("cp1252").encode("utf-8")
+    except UnicodeDecodeError:
+        _CP1252_C1[bytes([0xC2, _b])] = None
+_C2_C1 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
-def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[str, str]:
+def _is_utf8(data: bytes) -> bool:
+    """Validate UTF-8 without building a str (pyarrow's validator is several times faster)."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def cp1252_to_utf8(data: bytes, strict: bool = True) -> bytes | None:
+    """Transcode cp1252 bytes to UTF-8 bytes. The five bytes cp1252 leaves undefined (0x81, 0x8D,
+    0x8F, 0x90, 0x9D) give None when ``strict``, else the C1 control of the same number, as Windows
+    itself decodes them (nothing is lost).
+
+    cp1252 and latin-1 agree except on 0x80-0x9F, and the latin-1 codec is a plain widening, so the
+    bytes go through latin-1 and the few 0x80-0x9F characters (curly quotes, dashes, the euro sign)
+    are patched afterwards. Same result as ``data.decode("cp1252").encode("utf-8")`` at about half
+    the cost when such characters are rare."""
+    if not (np.frombuffer(data, dtype=np.int8) < -96).any():  # no byte in 0x80-0x9F
+        return data.decode("latin-1").encode("utf-8")
+    utf8 = data.decode("latin-1").encode("utf-8")
+    view, parts, start = memoryview(utf8), [], 0
+    for match in _C2_C1.finditer(utf8):
+        replacement = _CP1252_C1[match.group()]
+        if replacement is None:
+            if strict:
+                return None
+            replacement = match.group()
+        parts += (view[start:match.start()], replacement)
+        start = match.end()
+    parts.append(view[start:])
+    return b"".join(parts)
+
+
+def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[Text, str]:
     if encoding:
+        if encoding.lower().replace("_", "-") in ("cp1252", "windows-1252"):
+            utf8 = cp1252_to_utf8(data)
+            if utf8 is not None:
+                return Text(utf8=utf8), encoding
         try:
-            return data.decode(encoding), encoding
+            return Text(text=data.decode(encoding)), encoding
         except (UnicodeDecodeError, LookupError) as exc:
             raise LoadError(f"{where}: cannot decode as {encoding} ({exc})") from None
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        body = data[3:]
+        if _is_utf8(body):
+            return Text(utf8=body), "utf-8-sig"
+        return Text(text=body.decode("utf-8", errors="replace")), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return Text(text=data.decode("utf-16")), "utf-16"
         except UnicodeDecodeError:
             raise LoadError(f"{where}: UTF-16 byte-order mark but the text is truncated or corrupt") from None
     head = data[:4096]
@@ -211,27 +302,22 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[str, st
         # UTF-16 without a BOM puts a NUL in every other byte of ASCII text.
         even, odd = head[0::2].count(0), head[1::2].count(0)
         if odd > len(head) // 4 and even == 0:
-            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+            return Text(text=data.decode("utf-16-le", errors="replace")), "utf-16-le"
         if even > len(head) // 4 and odd == 0:
-            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+            return Text(text=data.decode("utf-16-be", errors="replace")), "utf-16-be"
         raise LoadError(f"{where}: binary data, not a delimited text, JSON, .xlsx or Parquet file")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
     sample = data[: 1 << 20]
     try:
-        as_cp1252 = sample.decode("cp1252")
-    except UnicodeDecodeError:
-        as_cp1252 = None
-    if as_cp1252 is not None:
-        high = re.findall(r"[^\x00-\x7f]", as_cp1252)
-        plausible = sum(1 for ch in high if ch in LATIN_TEXT_CHARS)
-        if high and plausible >= 0.9 * len(high):
-            try:
-                return data.decode("cp1252"), "cp1252"
-            except UnicodeDecodeError:
-                pass
+        sample.decode("utf-8")
+        sample_is_utf8 = True
+    except UnicodeDecodeError as exc:  # an error in the last 3 bytes may be a character cut by the sample
+        sample_is_utf8 = len(sample) < len(data) and exc.start >= len(sample) - 3
+    if sample_is_utf8 and _is_utf8(data):
+        return Text(utf8=data), "utf-8"
+    high = re.findall(r"[^\x00-\x7f]", sample.decode("cp1252", errors="replace"))
+    plausible = sum(1 for ch in high if ch in LATIN_TEXT_CHARS)
+    if high and plausible >= 0.9 * len(high):  # Spanish/Portuguese/French text as Windows writes it
+        return Text(utf8=cp1252_to_utf8(data, strict=False)), "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[: 1 << 20], cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp850",
@@ -242,12 +328,9 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[str, st
     if chosen in ("latin_1", "iso8859_15") and not any(0x80 <= b <= 0x9F for b in data[: 1 << 20]):
         chosen = "cp1252"  # identical on the bytes seen; cp1252 is what Windows exports write
     try:
-        return data.decode(chosen), chosen.replace("_", "-")
+        return Text(text=data.decode(chosen)), chosen.replace("_", "-")
     except UnicodeDecodeError:
-        try:
-            return data.decode("latin-1"), "latin-1"
-        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
-            raise LoadError(f"{where}: unknown text encoding ({utf8_error})") from None
+        return Text(text=data.decode("latin-1")), "latin-1"
 
 
 def sniff_delimiter(text: str) -> str:
@@ -279,12 +362,13 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None, utf8: bytes | None = None) -> Loaded:
-    if not text or text.isspace():
+def _load_delimited(doc: Text, facts: SourceFacts, delimiter: str | None) -> Loaded:
+    head = doc.head(1 << 20)
+    if not head.strip() and (not doc.utf8 or doc.text.isspace()):
         raise LoadError(f"{facts.path}: file holds no text")
-    facts.delimiter = delimiter or sniff_delimiter(text)
+    facts.delimiter = delimiter or sniff_delimiter(head)
     # scans run on the UTF-8 bytes (byte search is several times faster than on a str)
-    payload = utf8 if utf8 is not None else text.encode("utf-8")
+    payload = doc.utf8
     end = len(payload)  # trailing newlines are not blank records; nothing is copied
     while end and payload[end - 1] in b"\r\n":
         end -= 1
@@ -293,9 +377,9 @@ def _load_delimited(text: str, facts: SourceFacts, delimiter: str | None, utf8: 
         raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed")
     notes: list[str] = []
     malformed: list[int] = []
-    frame = _read_fast(text, payload[:end] if end < len(payload) - 2 else payload, facts.delimiter, has_quotes)
+    frame = _read_fast(head, payload[:end] if end < len(payload) - 2 else payload, facts.delimiter, has_quotes)
     if frame is None:  # over-long or short records, blank lines, one column: the exact, slower path
-        frame, lines, malformed, skipped = _read_ragged(text, facts.delimiter, facts.path)
+        frame, lines, malformed, skipped = _read_ragged(doc.text, facts.delimiter, facts.path)
         if skipped:
             notes.append(f"{skipped} blank line(s) skipped")
         if malformed:
@@ -324,14 +408,14 @@ def _header(text: str, delimiter: str) -> list[str]:
         return []
 
 
-def _read_fast(text: str, payload: bytes, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
+def _read_fast(head: str, payload: bytes, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
     """pyarrow's multithreaded CSV reader, every column as text. None when a record's field count
     differs from the header's, blank lines included (the caller then takes the exact slow path, which
     keeps such records and counts physical lines right)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    header = _header(text, delimiter)
+    header = _header(head, delimiter)
     if len(header) < 2:  # a blank line would read as a valid one-field record; take the exact path
         return None
     names = [f"c{i}" for i in range(len(header))]

@@ -23,11 +23,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import textops
 from .errors import ConfigError
 from .mapping import Mapping
 
 DATE_FIELDS = ("birth_date", "entry_date", "review_date", "photo_date")
 STATUSES = ("ok", "blank", "partial", "invalid", "ambiguous")
+ID_SEPARATORS = " \t\n\r\f.-_/"
 ORDERS = {"DMY": "dmy", "MDY": "mdy", "YMD": "ymd"}
 
 _TIME = r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -323,16 +325,9 @@ def _parse_words(text: str, dayfirst: bool) -> tuple[int, int, int] | None:
 
 
 def strip_accents_casefold(values: pd.Series) -> pd.Series:
-    """Casefold, strip accents, turn punctuation into spaces, collapse spaces (vectorised)."""
-    arr = _arrow(values)
-    ascii_only = pc.string_is_ascii(arr)
-    if not pc.all(pc.fill_null(ascii_only, True)).as_py():
-        stripped = pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKD"), r"\p{Mn}+", "")
-        arr = pc.if_else(pc.fill_null(ascii_only, True), arr, stripped)
-    arr = pc.utf8_lower(arr)
-    arr = pc.replace_substring_regex(arr, r"[^\p{L}\p{N}]+", " ")
-    arr = pc.utf8_trim_whitespace(arr)
-    return _from_arrow(arr, values.index)
+    """Lowercase, strip accents (NFKD minus combining marks), turn every run of characters that are
+    not letters or digits into one space, trim (vectorised; see ``textops.clean_names``)."""
+    return _from_arrow(textops.clean_names(_arrow(values)), values.index)
 
 
 def sort_tokens(clean: pd.Series) -> pd.Series:
@@ -367,8 +362,8 @@ def _distinct_apply(values: pd.Series, *fns) -> list[pd.Series]:
 
 
 def normalise_id(values: pd.Series) -> pd.Series:
-    arr = pc.replace_substring_regex(pc.utf8_upper(_arrow(values)), r"[\s.\-_/]+", "")
-    out = _from_arrow(arr, values.index)
+    """Upper-cased, with whitespace, dots, dashes, underscores and slashes removed."""
+    out = _from_arrow(textops.drop_ascii(pc.utf8_upper(_arrow(values)), ID_SEPARATORS), values.index)
     return out.where(out != "", pd.NA)
 
 

@@ -1,0 +1,188 @@
+"""Byte-level, vectorised operations on Arrow string arrays.
+
+pyarrow's string kernels cost a fixed 40-450 ns per string per pass (a regex replace is the dear
+one). Name keys need several passes over a million names, so the common cases are done here on the
+UTF-8 bytes with numpy instead: ASCII bytes are translated through a 256-entry table (length is
+kept, so offsets are too), common two-byte letters are folded through a table built from NFKD, and
+unwanted bytes are dropped, each offset moving back by a binary search over the dropped positions.
+Only strings these cannot handle (non-ASCII after folding) go through NFKD and RE2.
+
+Every function takes and returns a ``pa.LargeStringArray`` with nulls preserved.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# UTF-8 continuation bytes are >= 0x80, so translating bytes < 0x80 never touches a multi-byte character.
+_ASCII_ALNUM_OR_SPACE = np.full(256, 0x20, dtype=np.uint8)
+_ASCII_ALNUM_OR_SPACE[0x80:] = np.arange(0x80, 0x100, dtype=np.uint8)
+for _lo, _hi in ((ord("0"), ord("9")), (ord("a"), ord("z")), (ord("A"), ord("Z"))):
+    _ASCII_ALNUM_OR_SPACE[_lo:_hi + 1] = np.arange(_lo, _hi + 1, dtype=np.uint8)
+
+
+def _two_byte_table() -> np.ndarray:
+    """For every two-byte UTF-8 character (U+0080–U+07FF), indexed by (lead - 0xC2) * 64 +
+    (continuation - 0x80): the single ASCII byte that NFKD minus its combining marks (Mn) turns it
+    into, or 0 when the result is not one ASCII character (Æ, ß, ø, Greek, Cyrillic...)."""
+    table = np.zeros(30 * 64, dtype=np.uint8)
+    for cp in range(0x80, 0x800):
+        folded = "".join(ch for ch in unicodedata.normalize("NFKD", chr(cp)) if unicodedata.category(ch) != "Mn")
+        if len(folded) == 1 and 0 < ord(folded) < 0x80:
+            encoded = chr(cp).encode("utf-8")
+            table[(encoded[0] - 0xC2) * 64 + (encoded[1] - 0x80)] = ord(folded)
+    return table
+
+
+_FOLD_TWO_BYTE = _two_byte_table()
+
+
+def _large(arr: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    return arr
+
+
+def parts(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets rebased to 0, the data bytes they index) of a large_string array, without copying."""
+    _, off_buf, data_buf = arr.buffers()
+    if len(arr) == 0 or off_buf is None:
+        return np.zeros(len(arr) + 1, np.int64), np.zeros(0, np.uint8)
+    offsets = np.frombuffer(off_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    if data_buf is None:
+        return offsets - offsets[0], np.zeros(0, np.uint8)
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0]: offsets[-1]]
+    return offsets - offsets[0], data
+
+
+def build(offsets: np.ndarray, data: np.ndarray, like: pa.LargeStringArray) -> pa.LargeStringArray:
+    """A large_string array from offsets and bytes, with the nulls of ``like``."""
+    validity = None
+    if like.null_count:
+        validity = pa.py_buffer(np.packbits(pc.is_valid(like).to_numpy(zero_copy_only=False), bitorder="little"))
+    return pa.LargeStringArray.from_buffers(len(like), pa.py_buffer(np.ascontiguousarray(offsets, dtype=np.int64)),
+                                            pa.py_buffer(np.ascontiguousarray(data)), validity, like.null_count)
+
+
+def drop(offsets: np.ndarray, data: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Remove the bytes where ``mask`` is set; offsets follow."""
+    return remove(offsets, data, np.flatnonzero(mask))
+
+
+def remove(offsets: np.ndarray, data: np.ndarray, gone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Remove the bytes at the sorted positions ``gone``; offsets follow."""
+    if not len(gone):
+        return offsets, data
+    # bytes removed before each offset: a binary search per string, not a cumulative sum per byte
+    return offsets - np.searchsorted(gone, offsets), np.delete(data, gone)
+
+
+def _starts(offsets: np.ndarray, size: int) -> np.ndarray:
+    """Mask of the bytes that begin a (non-empty) string."""
+    mask = np.zeros(size + 1, dtype=bool)
+    mask[offsets[:-1]] = True
+    return mask[:size]
+
+
+def fold_two_byte(arr: pa.LargeStringArray) -> pa.LargeStringArray:
+    """Replace each two-byte character that NFKD-and-strip-marks turns into one ASCII character
+    (á → a, Ñ → N, ª → a, NBSP → space...) by that character, on the bytes."""
+    offsets, data = parts(arr)
+    if not len(data):
+        return arr
+    lead = np.flatnonzero((data >= 0xC2) & (data <= 0xDF))
+    lead = lead[lead + 1 < len(data)]
+    if not len(lead):
+        return arr
+    folded = _FOLD_TWO_BYTE[(data[lead].astype(np.int64) - 0xC2) * 64 + (data[lead + 1].astype(np.int64) - 0x80)]
+    hit = folded != 0
+    lead, folded = lead[hit], folded[hit]
+    if not len(lead):
+        return arr
+    data = data.copy()
+    data[lead] = folded
+    return build(*remove(offsets, data, lead + 1), arr)
+
+
+def strip_combining_latin(arr: pa.LargeStringArray) -> pa.LargeStringArray:
+    """Drop U+0300–U+036F (Combining Diacritical Marks, all category Mn): UTF-8 CC 80–CD AF."""
+    offsets, data = parts(arr)
+    if not len(data):
+        return arr
+    nxt = np.empty_like(data)
+    nxt[:-1] = data[1:]
+    nxt[-1] = 0
+    lead = (data == 0xCC) | ((data == 0xCD) & (nxt < 0xB0))
+    if not lead.any():
+        return arr
+    mask = lead.copy()
+    mask[1:] |= lead[:-1]  # the continuation byte after each lead
+    offsets, data = drop(offsets, data, mask)
+    return build(offsets, data, arr)
+
+
+def ascii_punct_to_space_collapse(arr: pa.LargeStringArray) -> pa.LargeStringArray:
+    """Every ASCII byte other than [0-9A-Za-z] becomes a space; runs of spaces become one, leading
+    and trailing spaces go. Non-ASCII characters are left as they are."""
+    offsets, data = parts(arr)
+    if not len(data):
+        return arr
+    data = _ASCII_ALNUM_OR_SPACE[data]
+    space = data == 0x20
+    mask = space & _starts(offsets, len(data))
+    mask[1:] |= space[1:] & space[:-1]
+    offsets, data = drop(offsets, data, mask)
+    out = build(offsets, data, arr)
+    # at most one trailing space is left per string
+    return pc.utf8_rtrim(out, characters=" ") if len(data) and (data == 0x20).any() else out
+
+
+def scatter(base: pa.Array, positions: np.ndarray, values: pa.Array) -> pa.Array:
+    """``base`` with ``base[positions] = values`` (positions sorted, unique)."""
+    if not len(positions):
+        return base
+    where = np.zeros(len(base), dtype=bool)
+    where[positions] = True
+    source = np.zeros(len(base), dtype=np.int64)
+    source[positions] = np.arange(len(positions))
+    return pc.if_else(pa.array(where), pc.take(values, pa.array(source)), base)
+
+
+def clean_names(arr: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
+    """Accents stripped (NFKD, marks dropped), lowercased, every run of characters that are not
+    letters or digits turned into one space, trimmed. Same result as
+
+        NFKD → remove \\p{Mn}+ → lower → [^\\p{L}\\p{N}]+ → ' ' → trim
+
+    (tested against that form), but only non-ASCII strings are normalised and only strings still
+    non-ASCII after that see a regex."""
+    arr = _large(arr)
+    non_ascii = np.flatnonzero(~pc.fill_null(pc.string_is_ascii(arr), True).to_numpy(zero_copy_only=False))
+    if len(non_ascii):
+        sub = fold_two_byte(_large(pc.take(arr, pa.array(non_ascii))))
+        rest = np.flatnonzero(~pc.string_is_ascii(sub).to_numpy(zero_copy_only=False))
+        if len(rest):  # Æ, ß, Greek, Cyrillic, decomposed accents...: the general path
+            odd = strip_combining_latin(_large(pc.utf8_normalize(pc.take(sub, pa.array(rest)), "NFKD")))
+            odd = pc.utf8_lower(pc.replace_substring_regex(odd, r"\p{Mn}+", ""))
+            odd = pc.replace_substring_regex(odd, r"[^\p{L}\p{N}]+", " ")
+            sub = scatter(sub, rest, _large(odd))
+        arr = scatter(arr, non_ascii, _large(sub))
+    arr = _large(pc.utf8_lower(arr))
+    return ascii_punct_to_space_collapse(arr)
+
+
+
+def drop_ascii(arr: pa.Array | pa.ChunkedArray, chars: str) -> pa.LargeStringArray:
+    """Remove every occurrence of the given ASCII characters."""
+    arr = _large(arr)
+    offsets, data = parts(arr)
+    table = np.zeros(256, dtype=bool)
+    table[np.frombuffer(chars.encode("ascii"), dtype=np.uint8)] = True
+    mask = table[data]
+    return build(*drop(offsets, data, mask), arr) if mask.any() else arr
