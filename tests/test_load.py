@@ -230,6 +230,26 @@ def test_xlsx_first_sheet_dates_and_numeric_ids(write):
     assert cells(loaded) == [["PEREZ, JUAN", "20123456", "1980-02-01", "2015-06-01 10:30:00", "007"],
                              ["GOMEZ, ANA", "21.987.654", "1985-04-03", None, "7.5"]]
     assert all(pd_is_text(loaded.frame[c]) for c in loaded.frame.columns)
+    assert loaded.lines.tolist() == [2, 4]  # the sheet's own row numbers, blank row 3 skipped
+
+
+def test_xlsx_title_rows_above_the_header_are_skipped_and_rows_keep_sheet_numbers(write):
+    data = xlsx_bytes({"Hoja1": [["LISTADO DE PROFUGOS - CONARC"], [None], ["DNI", "NOMBRE"],
+                                 ["20123456", "PEREZ"], ["21987654", "GOMEZ"]]})
+    loaded = load(write("x.xlsx", data))
+    assert list(loaded.frame.columns) == ["DNI", "NOMBRE"]
+    assert cells(loaded) == [["20123456", "PEREZ"], ["21987654", "GOMEZ"]]
+    assert loaded.lines.tolist() == [4, 5]
+    assert loaded.notes == ["header on sheet row 3; 2 row(s) above it skipped"]
+
+
+def test_xlsx_one_column_sheet_and_sheets_without_a_header(write):
+    loaded = load(write("one.xlsx", xlsx_bytes({"S": [[None], ["DNI"], ["1"]]})))
+    assert (list(loaded.frame.columns), cells(loaded), loaded.lines.tolist()) == (["DNI"], [["1"]], [3])
+    with pytest.raises(LoadError, match="is empty"):
+        load(write("empty.xlsx", xlsx_bytes({"S": [[None, None], [None, None]]})))
+    with pytest.raises(LoadError, match="no header row"):
+        load(write("titles.xlsx", xlsx_bytes({"S": [["a", None]] * 60 + [["x", "y"]]})))
 
 
 def test_xlsx_named_sheet_and_unknown_sheet(write):

@@ -536,16 +536,11 @@ def _load_xlsx(data: bytes, facts: SourceFacts, sheet: str | None) -> Loaded:
         else:
             raise LoadError(f"{facts.path}: no sheet named '{sheet}' (sheets: {', '.join(names)})")
         facts.sheet = target
-        rows = workbook[target].iter_rows(values_only=True)
-        try:
-            header = next(rows)
-        except StopIteration:
-            raise LoadError(f"{facts.path}: sheet '{target}' is empty") from None
+        rows = workbook[target].iter_rows(values_only=True)  # from sheet row 1, gaps filled
+        header, header_row, notes = _xlsx_header(rows, facts.path, target)
         width = len(header)
         while width and header[width - 1] is None:
             width -= 1
-        if width == 0:
-            raise LoadError(f"{facts.path}: sheet '{target}' has no header row")
         columns = _unique_columns([(_cell_text(h) or "").strip() or f"column_{i + 1}"
                                    for i, h in enumerate(header[:width])])
         body = [[_cell_text(v) for v in r[:width]] for r in rows]
@@ -553,12 +548,30 @@ def _load_xlsx(data: bytes, facts: SourceFacts, sheet: str | None) -> Loaded:
         workbook.close()
     frame = pd.DataFrame(body, columns=columns, dtype="str") if body else pd.DataFrame(
         {c: pd.Series([], dtype="str") for c in columns})
+    lines = np.arange(header_row + 1, header_row + 1 + len(frame), dtype=np.int64)  # the sheet's row numbers
     blank = frame.isna().all(axis=1).to_numpy()
-    notes = []
     if blank.any():
         notes.append(f"{int(blank.sum())} blank row(s) skipped")
         frame = frame.loc[~blank].reset_index(drop=True)
-    return Loaded(frame=frame, facts=facts, lines=None, notes=notes)
+        lines = lines[~blank]
+    return Loaded(frame=frame, facts=facts, lines=lines, notes=notes)
+
+
+def _xlsx_header(rows, where: str, sheet: str) -> tuple[tuple, int, list[str]]:
+    """The header is the first row with two or more filled cells (in a one-column sheet, the first
+    filled row): title and blank rows above it are skipped, and the notes say so."""
+    seen_filled = False
+    for number, row in enumerate(rows, start=1):
+        filled = sum(1 for v in row if v is not None and str(v).strip())
+        if filled >= 2 or (filled == 1 and len(row) == 1):
+            notes = [f"header on sheet row {number}; {number - 1} row(s) above it skipped"] if number > 1 else []
+            return row, number, notes
+        seen_filled = seen_filled or filled > 0
+        if number >= 50:
+            break
+    if not seen_filled:
+        raise LoadError(f"{where}: sheet '{sheet}' is empty")
+    raise LoadError(f"{where}: sheet '{sheet}' has no header row (two or more filled cells) in its first 50 rows")
 
 
 def _json_loads(text: str):
