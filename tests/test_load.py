@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import pwd
+import random
 
 import numpy as np
 import openpyxl
@@ -17,7 +18,7 @@ import pytest
 from conftest import SPANISH_EXPORT, zip_bytes
 
 from dbhygiene.errors import LoadError
-from dbhygiene.load import cp1252_to_utf8, load
+from dbhygiene.load import _first_invalid_utf8, cp1252_to_utf8, load
 
 TRICKY = "nombre;dni;fecha;legajo\nPEREZ, JUAN;12.345.678;01/02/1980;007\nGOMEZ, ANA;0020123456;1985;010\n"
 TRICKY_ROWS = [["PEREZ, JUAN", "12.345.678", "01/02/1980", "007"], ["GOMEZ, ANA", "0020123456", "1985", "010"]]
@@ -145,11 +146,43 @@ def test_cp1252_file_with_an_undefined_byte_is_read_as_cp1252(write):
     assert len(loaded.frame) == 101
 
 
-def test_utf8_file_damaged_after_the_first_megabyte_is_not_read_as_utf8(write):
-    body = "nombre;dni\n" + "PÉREZ, ANA;123\n" * 90_000  # > 1 MiB of valid UTF-8
-    loaded = load(write("x.csv", body.encode("utf-8") + "NUÑEZ;9\n".encode("cp1252")))
-    assert loaded.facts.encoding != "utf-8"
-    assert len(loaded.frame) == 90_001
+def test_utf8_with_stray_cp1252_bytes_keeps_both_readable(write):
+    body = "nombre;dni\n" + "PÉREZ, ANA;123\n" * 90_000  # > 1 MiB of valid UTF-8, then a line typed on Windows
+    data = body.encode("utf-8") + "NUÑEZ, MARÍA;9\n".encode("cp1252") + "GÓMEZ;10\n".encode("utf-8")
+    loaded = load(write("x.csv", data))
+    assert loaded.facts.encoding == "utf-8+cp1252"
+    assert loaded.frame.iloc[:, 0].tolist()[-3:] == ["PÉREZ, ANA", "NUÑEZ, MARÍA", "GÓMEZ"]
+    assert loaded.notes[0] == "mixed encoding: 2 byte(s) that are not UTF-8 were read as cp1252 (line 90002)"
+
+
+def test_cp1252_file_with_a_long_ascii_head_is_judged_where_the_accents_are(write):
+    body = "nombre;dni\n" + "PEREZ, ANA;123\n" * 80_000 + "NUÑEZ, JOSÉ;9\nMUÑOZ, INÉS;10\n" * 20
+    loaded = load(write("x.csv", body.encode("cp1252")))
+    assert loaded.facts.encoding == "cp1252"
+    assert loaded.frame.iloc[:, 0].tolist()[-2:] == ["NUÑEZ, JOSÉ", "MUÑOZ, INÉS"]
+    assert loaded.notes == []
+
+
+def test_cp1252_file_with_an_accidental_utf8_pair_stays_cp1252(write):
+    # 'É' followed by a closing curly quote is C9 94 in cp1252, which is also well-formed UTF-8 (ɔ)
+    body = "nombre;alias\n" + "NUÑEZ, JOSÉ;“EL RUSO”\n" * 50 + "PÉREZ;“JOSÉ”\n"
+    loaded = load(write("x.csv", body.encode("cp1252")))
+    assert loaded.facts.encoding == "cp1252"
+    assert loaded.frame.iloc[-1].tolist() == ["PÉREZ", "“JOSÉ”"]
+
+
+def test_first_invalid_utf8_byte_found_window_by_window_as_one_decode_finds_it():
+    rng = random.Random(5)
+    for _ in range(400):
+        text = "".join(rng.choice(["a", "é", "€", "😀", "\n"]) for _ in range(rng.randint(0, 40))).encode()
+        if text and rng.random() < 0.7:
+            at = rng.randrange(len(text) + 1)
+            text = text[:at] + bytes([rng.choice([0x80, 0xA9, 0xC3, 0xE9, 0xF0, 0xFF])]) + text[at:]
+        try:
+            expected = len(text) if text.decode("utf-8") is not None else None
+        except UnicodeDecodeError as exc:
+            expected = exc.start
+        assert {_first_invalid_utf8(text, window) for window in (1, 2, 3, 5, 64)} == {expected}
 
 
 def test_large_utf8_file_detected_and_hashed(write):

@@ -8,6 +8,7 @@ counted). The input file is only ever opened for reading.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -15,6 +16,7 @@ import io
 import json
 import os
 import re
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -185,9 +187,12 @@ def _load_bytes(data: bytes, name: str, facts: SourceFacts, sheet, encoding, del
                         "JSON or Parquet")
     if suffix in ("json", "ndjson", "jsonl") or (suffix not in TEXT_FORMATS and stripped[:1] in "[{"):
         facts.format = "ndjson" if suffix in ("ndjson", "jsonl") else "json"
-        return _load_json(doc.text.lstrip(), facts)
-    facts.format = "csv"
-    return _load_delimited(doc, facts, delimiter)
+        loaded = _load_json(doc.text.lstrip(), facts)
+    else:
+        facts.format = "csv"
+        loaded = _load_delimited(doc, facts, delimiter)
+    loaded.notes[:0] = doc.notes
+    return loaded
 
 
 class Text:
@@ -196,9 +201,10 @@ class Text:
     bytes, and a UTF-8 one is validated without decoding, so the fast path never holds a copy of
     the file as a Python string."""
 
-    def __init__(self, *, utf8: bytes | None = None, text: str | None = None):
+    def __init__(self, *, utf8: bytes | None = None, text: str | None = None, notes: list[str] | None = None):
         assert utf8 is not None or text is not None
         self._utf8, self._text = utf8, text
+        self.notes = notes or []
 
     @property
     def utf8(self) -> bytes:
@@ -277,6 +283,50 @@ def cp1252_to_utf8(data: bytes, strict: bool = True) -> bytes | None:
     return b"".join(parts)
 
 
+# cp1252 as Windows decodes it: the five undefined bytes become the C1 control of the same number.
+_CP1252_CHARS = [bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)]
+_fallback = threading.local()
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as cp1252, and their offsets kept."""
+    chunk = exc.object[exc.start:exc.end]
+    _fallback.offsets.append(exc.start)
+    _fallback.count += len(chunk)
+    return "".join(_CP1252_CHARS[b] for b in chunk), exc.end
+
+
+codecs.register_error("dbhygiene-cp1252-fallback", _cp1252_fallback)
+
+
+def _decode_mixed(data: bytes) -> tuple[str, int, list[int]]:
+    """UTF-8 with stray cp1252 bytes (a file edited on two systems): (text, bytes read as cp1252,
+    their offsets)."""
+    _fallback.offsets, _fallback.count = [], 0
+    try:
+        text = data.decode("utf-8", errors="dbhygiene-cp1252-fallback")
+        return text, _fallback.count, _fallback.offsets
+    finally:
+        del _fallback.offsets, _fallback.count
+
+
+def _first_invalid_utf8(data: bytes, window: int = 1 << 20) -> int:
+    """Offset of the first byte that is not UTF-8, decoding a window at a time (a failed decode of
+    the whole file would copy all of it into the exception)."""
+    view, start = memoryview(data), 0
+    while start < len(data):
+        stop = min(len(data), start + window)
+        for _ in range(3):  # end the window after the character it cuts, not inside it
+            if stop < len(data) and 0x80 <= data[stop] <= 0xBF:
+                stop += 1
+        try:
+            bytes(view[start:stop]).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return start + exc.start
+        start = stop
+    return len(data)
+
+
 def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[Text, str]:
     if encoding:
         if encoding.lower().replace("_", "-") in ("cp1252", "windows-1252"):
@@ -306,26 +356,34 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[Text, s
         if even > len(head) // 4 and odd == 0:
             return Text(text=data.decode("utf-16-be", errors="replace")), "utf-16-be"
         raise LoadError(f"{where}: binary data, not a delimited text, JSON, .xlsx or Parquet file")
-    sample = data[: 1 << 20]
-    try:
-        sample.decode("utf-8")
-        sample_is_utf8 = True
-    except UnicodeDecodeError as exc:  # an error in the last 3 bytes may be a character cut by the sample
-        sample_is_utf8 = len(sample) < len(data) and exc.start >= len(sample) - 3
-    if sample_is_utf8 and _is_utf8(data):
+    if _is_utf8(data):
         return Text(utf8=data), "utf-8"
+    first = _first_invalid_utf8(data)
+    # judge the encoding where the bytes that are not UTF-8 begin, not by an ASCII head
+    sample = data[max(0, first - (1 << 16)): first + (1 << 20)]
+    decoded, stray, _ = _decode_mixed(sample)
+    multibyte = len(decoded) - len(decoded.encode("ascii", errors="ignore")) - stray
+    if multibyte >= 3 and multibyte * 50 >= stray:
+        # well-formed multi-byte UTF-8 is a rare accident in single-byte text: this is UTF-8 with stray
+        # cp1252 bytes (a file edited on two systems, or exports appended to one another)
+        text, stray, offsets = _decode_mixed(data)
+        where = sorted({data.count(b"\n", 0, at) + 1 for at in offsets[:100]})
+        lines = ", ".join(map(str, where[:5]))
+        more = ", ..." if len(where) > 5 or len(offsets) > 100 else ""
+        return Text(text=text, notes=[f"mixed encoding: {stray} byte(s) that are not UTF-8 were read as cp1252 "
+                                      f"(line {lines}{more})"]), "utf-8+cp1252"
     high = re.findall(r"[^\x00-\x7f]", sample.decode("cp1252", errors="replace"))
     plausible = sum(1 for ch in high if ch in LATIN_TEXT_CHARS)
     if high and plausible >= 0.9 * len(high):  # Spanish/Portuguese/French text as Windows writes it
         return Text(utf8=cp1252_to_utf8(data, strict=False)), "cp1252"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[: 1 << 20], cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp850",
-                                                     "mac_roman", "cp1251", "utf_8"]).best()
+    best = from_bytes(sample, cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp850",
+                                            "mac_roman", "cp1251", "utf_8"]).best()
     chosen = best.encoding if best is not None else "cp1252"
-    if chosen == "utf_8":  # the sample decoded but the whole file did not: damaged UTF-8
+    if chosen == "utf_8":  # the window decoded but the whole file did not: damaged UTF-8
         chosen = "cp1252"
-    if chosen in ("latin_1", "iso8859_15") and not any(0x80 <= b <= 0x9F for b in data[: 1 << 20]):
+    if chosen in ("latin_1", "iso8859_15") and not any(0x80 <= b <= 0x9F for b in sample):
         chosen = "cp1252"  # identical on the bytes seen; cp1252 is what Windows exports write
     try:
         return Text(text=data.decode(chosen)), chosen.replace("_", "-")

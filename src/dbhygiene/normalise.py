@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -380,6 +381,19 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
     order = parse_order(date_format)
     notes: dict[str, DateColumnNote] = {}
     tokens = tuple(profile.get("no_data_tokens", ()))
+    # name keys are pyarrow and numpy work that releases the GIL: they run on a second core while
+    # this one parses dates and IDs
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        names = (pool.submit(_distinct_apply, out["full_name"], strip_accents_casefold, sort_tokens)
+                 if "full_name" in out else None)
+        _normalise_dates_and_ids(out, notes, profile, order, as_of, tokens)
+        if names is not None:
+            out["full_name__clean"], out["full_name__key"] = names.result()
+    return Normalised(frame=out, mapping=mapping, date_notes=notes)
+
+
+def _normalise_dates_and_ids(out: pd.DataFrame, notes: dict, profile: dict, order: str | None, as_of: dt.date,
+                             tokens: tuple) -> None:
     for name in DATE_FIELDS:
         if name not in out:
             continue
@@ -391,8 +405,3 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
         notes[name] = note
     if "national_id" in out:
         out["national_id__norm"] = normalise_id(out["national_id"])
-    if "full_name" in out:
-        clean, key = _distinct_apply(out["full_name"], strip_accents_casefold, sort_tokens)
-        out["full_name__clean"] = clean
-        out["full_name__key"] = key
-    return Normalised(frame=out, mapping=mapping, date_notes=notes)
