@@ -12,12 +12,14 @@ import random
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import SPANISH_EXPORT, zip_bytes
 
 from dbhygiene.errors import LoadError
+from dbhygiene import load as load_module
 from dbhygiene.load import _first_invalid_utf8, cp1252_to_utf8, load
 
 TRICKY = "nombre;dni;fecha;legajo\nPEREZ, JUAN;12.345.678;01/02/1980;007\nGOMEZ, ANA;0020123456;1985;010\n"
@@ -183,6 +185,19 @@ def test_first_invalid_utf8_byte_found_window_by_window_as_one_decode_finds_it()
         except UnicodeDecodeError as exc:
             expected = exc.start
         assert {_first_invalid_utf8(text, window) for window in (1, 2, 3, 5, 64)} == {expected}
+
+
+@pytest.mark.parametrize("piece", [7, 64, 1000])
+def test_cp1252_read_in_pieces_equals_one_read(write, monkeypatch, piece):
+    rows = [f'{i};"NUÑEZ; ""EL {i}""\nRUSO";{"x" * (i % 5)}' for i in range(300)]
+    path = write("x.csv", ("n;nombre;nota\n" + "\n".join(rows) + "\n\n").encode("cp1252"))
+    whole = load(path)
+    assert whole.frame.iloc[6].tolist() == ["6", 'NUÑEZ; "EL 6"\nRUSO', "x"]
+    monkeypatch.setattr(load_module, "PIECE", piece)
+    assert load_module._record_cuts(path.read_bytes(), 10_000, piece)[1:-1]  # really cut
+    pieces = load(path)
+    pd.testing.assert_frame_equal(pieces.frame, whole.frame)
+    assert pieces.lines.tolist() == whole.lines.tolist() == list(range(2, 601, 2))
 
 
 def test_large_utf8_file_detected_and_hashed(write):

@@ -21,6 +21,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -197,32 +198,47 @@ def _load_bytes(data: bytes, name: str, facts: SourceFacts, sheet, encoding, del
 
 class Text:
     """A decoded input: the UTF-8 bytes the parsers read, and a ``str`` built only when a caller
-    needs all of it (the exact slow path, JSON). A cp1252 export is transcoded straight to UTF-8
-    bytes, and a UTF-8 one is validated without decoding, so the fast path never holds a copy of
-    the file as a Python string."""
+    needs all of it (the exact slow path, JSON). A single-byte export (cp1252) keeps its raw bytes
+    and a transcoder, so the CSV reader can transcode one piece while pyarrow parses the previous
+    one; a UTF-8 one is validated without decoding. The fast path never holds the file as a str."""
 
-    def __init__(self, *, utf8: bytes | None = None, text: str | None = None, notes: list[str] | None = None):
-        assert utf8 is not None or text is not None
-        self._utf8, self._text = utf8, text
+    def __init__(self, *, utf8: bytes | None = None, text: str | None = None, raw: bytes | None = None,
+                 transcode: Callable[[bytes], bytes] | None = None, notes: list[str] | None = None):
+        assert utf8 is not None or text is not None or (raw is not None and transcode is not None)
+        self._utf8, self._text, self.raw, self.transcode = utf8, text, raw, transcode
         self.notes = notes or []
+
+    @property
+    def single_byte(self) -> bool:
+        """Raw bytes in an encoding where every byte is one character: ASCII scans (newlines,
+        quotes, delimiters) give the same answers on them, and any cut is a character boundary."""
+        return self.raw is not None
+
+    @property
+    def scan(self) -> bytes:
+        """The bytes to search for ASCII delimiters, quotes and newlines."""
+        return self.raw if self.raw is not None else self.utf8
 
     @property
     def utf8(self) -> bytes:
         if self._utf8 is None:
-            self._utf8 = self._text.encode("utf-8", errors="surrogatepass")
+            self._utf8 = (self.transcode(self.raw) if self.raw is not None
+                          else self._text.encode("utf-8", errors="surrogatepass"))
         return self._utf8
 
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = self._utf8.decode("utf-8")
+            self._text = self.utf8.decode("utf-8")
         return self._text
 
     def head(self, chars: int) -> str:
         """About the first ``chars`` characters, without decoding the rest."""
         if self._text is not None:
             return self._text[:chars]
-        return self._utf8[:chars].decode("utf-8", errors="ignore")  # only a cut last character is lost
+        if self._utf8 is None and self.raw is not None:
+            return self.transcode(self.raw[:chars]).decode("utf-8")
+        return self.utf8[:chars].decode("utf-8", errors="ignore")  # only a cut last character is lost
 
 
 def _decode(data: bytes, where: str, encoding: str | None) -> tuple[Text, str]:
@@ -256,6 +272,10 @@ def _is_utf8(data: bytes) -> bool:
     except pa.ArrowInvalid:
         return False
     return True
+
+
+def _lenient_cp1252(data: bytes) -> bytes:
+    return cp1252_to_utf8(data, strict=False)
 
 
 def cp1252_to_utf8(data: bytes, strict: bool = True) -> bytes | None:
@@ -375,7 +395,7 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[Text, s
     high = re.findall(r"[^\x00-\x7f]", sample.decode("cp1252", errors="replace"))
     plausible = sum(1 for ch in high if ch in LATIN_TEXT_CHARS)
     if high and plausible >= 0.9 * len(high):  # Spanish/Portuguese/French text as Windows writes it
-        return Text(utf8=cp1252_to_utf8(data, strict=False)), "cp1252"
+        return Text(raw=data, transcode=_lenient_cp1252), "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample, cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp850",
@@ -425,8 +445,8 @@ def _load_delimited(doc: Text, facts: SourceFacts, delimiter: str | None) -> Loa
     if not head.strip() and (not doc.utf8 or doc.text.isspace()):
         raise LoadError(f"{facts.path}: file holds no text")
     facts.delimiter = delimiter or sniff_delimiter(head)
-    # scans run on the UTF-8 bytes (byte search is several times faster than on a str)
-    payload = doc.utf8
+    # scans run on bytes (byte search is several times faster than on a str)
+    payload = doc.scan
     end = len(payload)  # trailing newlines are not blank records; nothing is copied
     while end and payload[end - 1] in b"\r\n":
         end -= 1
@@ -435,7 +455,7 @@ def _load_delimited(doc: Text, facts: SourceFacts, delimiter: str | None) -> Loa
         raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed")
     notes: list[str] = []
     malformed: list[int] = []
-    frame = _read_fast(head, payload[:end] if end < len(payload) - 2 else payload, facts.delimiter, has_quotes)
+    frame = _read_fast(head, doc, end, facts.delimiter, has_quotes)
     if frame is None:  # over-long or short records, blank lines, one column: the exact, slower path
         frame, lines, malformed, skipped = _read_ragged(doc.text, facts.delimiter, facts.path)
         if skipped:
@@ -466,10 +486,33 @@ def _header(text: str, delimiter: str) -> list[str]:
         return []
 
 
-def _read_fast(head: str, payload: bytes, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
+PIECE = 1 << 25  # 32 MiB of a single-byte export transcoded while pyarrow parses the previous piece
+
+
+def _record_cuts(data: bytes, end: int, size: int) -> list[int]:
+    """Offsets, about ``size`` apart, just after a newline that ends a record: the number of quotes
+    before it is even, so the newline is not inside a quoted field."""
+    cuts, quotes, at = [0], 0, 0
+    while end - at > size * 1.5:
+        newline = data.find(b"\n", at + size, end)
+        while newline != -1:
+            quotes += data.count(b'"', at, newline + 1)
+            at = newline + 1
+            if quotes % 2 == 0:
+                break
+            newline = data.find(b"\n", at, end)
+        if newline == -1:
+            break
+        cuts.append(at)
+    return cuts + [end]
+
+
+def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
     """pyarrow's multithreaded CSV reader, every column as text. None when a record's field count
     differs from the header's, blank lines included (the caller then takes the exact slow path, which
-    keeps such records and counts physical lines right)."""
+    keeps such records and counts physical lines right). A large single-byte export is read in
+    pieces cut at record ends: this thread transcodes a piece while pyarrow, which releases the GIL,
+    parses the one before."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -483,16 +526,26 @@ def _read_fast(head: str, payload: bytes, delimiter: str, has_quotes: bool) -> p
         invalid.append(row.number)
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(payload)),  # zero-copy
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+    def parse(piece: bytes, first: bool) -> pa.Table:
+        return pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(piece)),  # zero-copy
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if first else 0, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=has_quotes,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                  null_values=[""]),
         )
+
+    try:
+        if not doc.single_byte:
+            payload = doc.utf8
+            table = parse(payload[:end] if end < len(payload) - 2 else payload, True)
+        else:
+            cuts = _record_cuts(doc.raw, end, PIECE)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                parts = [pool.submit(parse, doc.transcode(doc.raw[a:b]), a == 0) for a, b in zip(cuts, cuts[1:])]
+                table = pa.concat_tables([part.result() for part in parts])
     except pa.ArrowInvalid:
         return None
     if invalid:
