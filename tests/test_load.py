@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SPANISH_EXPORT, zip_bytes
 
-from dbhygiene.errors import LoadError
 from dbhygiene import load as load_module
+from dbhygiene.errors import LoadError
 from dbhygiene.load import _first_invalid_utf8, cp1252_to_utf8, load
 
 TRICKY = "nombre;dni;fecha;legajo\nPEREZ, JUAN;12.345.678;01/02/1980;007\nGOMEZ, ANA;0020123456;1985;010\n"
