@@ -125,23 +125,26 @@ def national_id_format(ctx: Context, options: dict):
     combo = (id_code.astype(np.int64) + 1) * len(type_uniques) + type_code
     uniq_combo, codes = np.unique(combo, return_inverse=True)
     u_id, u_type = uniq_combo // len(type_uniques) - 1, uniq_combo % len(type_uniques)
-    id_values = np.asarray(id_uniques, dtype=object)
-    raw = pd.Series(np.where(u_id >= 0, id_values[np.maximum(u_id, 0)] if len(id_values) else None, None),
-                    dtype="str")
-    type_keys = np.array([_type_key(t) for t in type_uniques], dtype=object)
     k = len(uniq_combo)
+    # the distinct values, taken as Arrow arrays (no Python objects per value)
+    id_arrow = pa.array(pd.array(id_uniques, dtype="str")) if len(id_uniques) else pa.array([], pa.large_string())
+    raw = _from_arrow(pc.take(id_arrow, pa.array(u_id, mask=u_id < 0)) if len(id_arrow)
+                      else pa.nulls(k, pa.large_string()), pd.RangeIndex(k))
+    type_keys = np.array([_type_key(t) for t in type_uniques], dtype=object)
     stripped = raw.str.strip()
     first = np.zeros(k, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]  # first record of each distinct value
-    norm = pd.Series(f["national_id__norm"].iloc[first].to_numpy(dtype=object, na_value=None), dtype="str")
+    norm = _from_arrow(pc.take(_arrow(f["national_id__norm"]), pa.array(first)), pd.RangeIndex(k))
     problem = np.full(k, None, dtype=object)
+    undecided = np.ones(k, dtype=bool)
 
     def assign(mask, text):
         """Set the problem of still-undecided values in ``mask``: a text, an array of texts, or a
         function building the texts for the selected indices only."""
-        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & (problem == None))  # noqa: E711
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & undecided)
         if len(idx) == 0:
             return
+        undecided[idx] = False
         if isinstance(text, str):
             problem[idx] = text
         elif callable(text):
@@ -149,15 +152,26 @@ def national_id_format(ctx: Context, options: dict):
         else:
             problem[idx] = np.asarray(text, dtype=object)[idx]
 
+    def where(candidates: np.ndarray, pattern: str) -> np.ndarray:
+        """``stripped`` fully matches ``pattern``, tested only on the candidate values."""
+        out = np.zeros(k, dtype=bool)
+        idx = np.flatnonzero(candidates & undecided)
+        if len(idx):
+            out[idx] = stripped.iloc[idx].str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+        return out
+
     blank = norm.isna().to_numpy() | (norm == "").to_numpy(dtype=bool, na_value=True)
-    problem[blank] = ""  # ID02's business
+    assign(blank, "")  # ID02's business
     placeholders = placeholder_set(ctx.profile)
     is_ph = (stripped.str.upper().isin(placeholders).to_numpy(dtype=bool, na_value=False)
              | is_placeholder_id(norm, ctx.profile))
     assign(is_ph, "placeholder value, not an ID")
-    assign(stripped.str.fullmatch(r"[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+").to_numpy(dtype=bool, na_value=False),
+    stripped_arrow = _arrow(stripped)
+    has_e = pc.fill_null(pc.match_substring(stripped_arrow, "e", ignore_case=True), False).to_numpy(zero_copy_only=False)
+    assign(where(has_e, r"[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+"),
            "spreadsheet damage: scientific notation (digits may be lost)")
-    assign(stripped.str.fullmatch(r"[0-9]{4,}[.,]0{1,2}").to_numpy(dtype=bool, na_value=False),
+    ends_0 = pc.fill_null(pc.ends_with(stripped_arrow, "0"), False).to_numpy(zero_copy_only=False)
+    assign(where(ends_0, r"[0-9]{4,}[.,]0{1,2}"),
            "spreadsheet damage: trailing '.0' from a number conversion")
 
     # which format applies to each distinct value: the id_type's, else any of the profile's
@@ -168,22 +182,30 @@ def national_id_format(ctx: Context, options: dict):
     ok = np.zeros(k, dtype=bool)
     match_no_check = np.zeros(k, dtype=bool)
     default_key = "DEFAULT"
-    conf_candidate = (raw.str.contains(r"[0-9]", regex=True).to_numpy(dtype=bool, na_value=False)
-                      & raw.str.contains(r"[OoIl|]", regex=True).to_numpy(dtype=bool, na_value=False))
+    conf_candidate = raw.str.contains(r"[OoIl|]", regex=True).to_numpy(dtype=bool, na_value=False)
     conf_idx = np.flatnonzero(conf_candidate)
+    conf_idx = conf_idx[raw.iloc[conf_idx].str.contains(r"[0-9]", regex=True).to_numpy(dtype=bool, na_value=False)]
+    conf_candidate = np.zeros(k, dtype=bool)
+    conf_candidate[conf_idx] = True
     fixed = norm.iloc[conf_idx].str.replace("O", "0", regex=False).str.replace("I", "1", regex=False) \
         .str.replace("L", "1", regex=False).str.replace("|", "1", regex=False)
     conf_ok = np.zeros(k, dtype=bool)
     pad_ok = np.zeros(k, dtype=bool)
     pad_desc = np.full(k, "", dtype=object)
-    digits = norm.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool, na_value=False)
+    norm_arrow = _arrow(norm)
+    digits = pc.fill_null(pc.and_(pc.string_is_ascii(norm_arrow), pc.ascii_is_decimal(norm_arrow)),
+                          False).to_numpy(zero_copy_only=False)  # [0-9]+
     lengths = norm.str.len().fillna(0).to_numpy(dtype=np.int64)
+    checked: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # CUIL and CUIT share one pattern
     for key, fmt in formats.items():
         # without a document type: the profile's default format, or any self-checking one (CUIL/CUIT)
         applies = (any_mode & (key == default_key or bool(fmt.get("checksum")))) | (tkey == key)
         if not applies.any():
             continue
-        match, good = _format_ok(norm, fmt)
+        signature = (fmt["pattern"], fmt.get("checksum"))
+        if signature not in checked:
+            checked[signature] = _format_ok(norm, fmt)
+        match, good = checked[signature]
         ok |= applies & good
         match_no_check |= applies & match & ~good
         if conf_candidate.any():
@@ -199,15 +221,16 @@ def national_id_format(ctx: Context, options: dict):
                 hit[short_idx] = _format_ok(padded, fmt)[1]
                 pad_ok |= hit
                 pad_desc[hit & (pad_desc == "")] = f"{fmt.get('description', key)}"
-    valid = ok | unknown_type
-    valid_now = valid & (problem == None)  # noqa: E711
-    problem[valid_now] = ""
-    uses_O = raw.str.contains(r"[Oo]", regex=True).to_numpy(dtype=bool, na_value=False)
-    uses_1 = raw.str.contains(r"[IlL|]", regex=True).to_numpy(dtype=bool, na_value=False)
-    assign(conf_ok, lambda i: np.where(
-        uses_O[i] & uses_1[i], "letter/digit confusion: letter O for digit 0 and l/I for digit 1",
-        np.where(uses_O[i], "letter/digit confusion: letter O for digit 0",
-                 "letter/digit confusion: letter l or I for digit 1")).astype(object))
+    assign(ok | unknown_type, "")
+
+    def confusion(i):
+        uses_O = raw.iloc[i].str.contains(r"[Oo]", regex=True).to_numpy(dtype=bool, na_value=False)
+        uses_1 = raw.iloc[i].str.contains(r"[IlL|]", regex=True).to_numpy(dtype=bool, na_value=False)
+        return np.where(uses_O & uses_1, "letter/digit confusion: letter O for digit 0 and l/I for digit 1",
+                        np.where(uses_O, "letter/digit confusion: letter O for digit 0",
+                                 "letter/digit confusion: letter l or I for digit 1")).astype(object)
+
+    assign(conf_ok, confusion)
     assign(match_no_check, "bad check digit")
     assign(pad_ok, lambda i: [f"spreadsheet damage: lost leading zeros ({n} digits; {d})"
                               for n, d in zip(lengths[i], pad_desc[i])])
