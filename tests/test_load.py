@@ -165,6 +165,14 @@ def test_cp1252_file_with_a_long_ascii_head_is_judged_where_the_accents_are(writ
     assert loaded.notes == []
 
 
+def test_cp1252_pairs_that_form_non_latin_utf8_are_not_evidence_of_utf8(write):
+    # É + no-break space is C9 A0 in cp1252, which is also well-formed UTF-8 for 'ɠ'
+    rows = "JOSÉ\u00a0PÉREZ,1\nJOSÉ\u00a0MUÑOZ,2\nJOSÉ\u00a0IBÁÑEZ,3\nMARÍA GÓMEZ,4\n"
+    loaded = load(write("x.csv", ("name,id\n" + rows).encode("cp1252")))
+    assert loaded.facts.encoding == "cp1252"
+    assert loaded.frame.iloc[:, 0].tolist()[:2] == ["JOSÉ\u00a0PÉREZ", "JOSÉ\u00a0MUÑOZ"]
+
+
 def test_cp1252_file_with_an_accidental_utf8_pair_stays_cp1252(write):
     # 'É' followed by a closing curly quote is C9 94 in cp1252, which is also well-formed UTF-8 (ɔ)
     body = "nombre;alias\n" + "NUÑEZ, JOSÉ;“EL RUSO”\n" * 50 + "PÉREZ;“JOSÉ”\n"
@@ -188,16 +196,18 @@ def test_first_invalid_utf8_byte_found_window_by_window_as_one_decode_finds_it()
 
 
 @pytest.mark.parametrize("piece", [7, 64, 1000])
-def test_cp1252_read_in_pieces_equals_one_read(write, monkeypatch, piece):
+def test_cp1252_streamed_in_small_pieces_equals_one_read(write, monkeypatch, piece):
     rows = [f'{i};"NUÑEZ; ""EL {i}""\nRUSO";{"x" * (i % 5)}' for i in range(300)]
+    rows[100] = '5" TUBO;O"NEIL;"varias\nlíneas; sí"'  # quotes inside unquoted fields are plain characters
     path = write("x.csv", ("n;nombre;nota\n" + "\n".join(rows) + "\n\n").encode("cp1252"))
     whole = load(path)
     assert whole.frame.iloc[6].tolist() == ["6", 'NUÑEZ; "EL 6"\nRUSO', "x"]
+    assert whole.frame.iloc[100].tolist() == ['5" TUBO', 'O"NEIL', "varias\nlíneas; sí"]
     monkeypatch.setattr(load_module, "PIECE", piece)
-    assert load_module._record_cuts(path.read_bytes(), 10_000, piece)[1:-1]  # really cut
     pieces = load(path)
     pd.testing.assert_frame_equal(pieces.frame, whole.frame)
     assert pieces.lines.tolist() == whole.lines.tolist() == list(range(2, 601, 2))
+    assert pieces.facts.encoding == "cp1252"
 
 
 def test_large_utf8_file_detected_and_hashed(write):

@@ -306,6 +306,7 @@ def cp1252_to_utf8(data: bytes, strict: bool = True) -> bytes | None:
 # cp1252 as Windows decodes it: the five undefined bytes become the C1 control of the same number.
 _CP1252_CHARS = [bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)]
 _fallback = threading.local()
+_LATIN_UTF8 = re.compile("[\u00c0-\u017f" + re.escape("".join(sorted(LATIN_TEXT_CHARS))) + "]")
 
 
 def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
@@ -381,13 +382,20 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[Text, s
     first = _first_invalid_utf8(data)
     # judge the encoding where the bytes that are not UTF-8 begin, not by an ASCII head
     sample = data[max(0, first - (1 << 16)): first + (1 << 20)]
-    decoded, stray, _ = _decode_mixed(sample)
-    multibyte = len(decoded) - len(decoded.encode("ascii", errors="ignore")) - stray
-    if multibyte >= 3 and multibyte * 50 >= stray:
-        # well-formed multi-byte UTF-8 is a rare accident in single-byte text: this is UTF-8 with stray
-        # cp1252 bytes (a file edited on two systems, or exports appended to one another)
+    _, stray, _ = _decode_mixed(sample)
+    # Latin letters and punctuation written as well-formed multi-byte UTF-8. Single-byte text forms
+    # such sequences only by accident, and then mostly as other characters: cp1252 'É' + no-break
+    # space is C9 A0, UTF-8 for 'ɠ'.
+    utf8_latin = _LATIN_UTF8.findall(sample.decode("utf-8", errors="ignore"))
+    if len(utf8_latin) >= 3 and len(utf8_latin) * 50 >= stray:
+        # UTF-8 with stray cp1252 bytes: a file edited on two systems, or exports appended to one another
         text, stray, offsets = _decode_mixed(data)
-        where = sorted({data.count(b"\n", 0, at) + 1 for at in offsets[:100]})
+        where, newlines, previous = [], 0, 0
+        for at in offsets[:100]:  # in file order: one pass over the bytes, not one per offset
+            newlines += data.count(b"\n", previous, at)
+            previous = at
+            where.append(newlines + 1)
+        where = sorted(set(where))
         lines = ", ".join(map(str, where[:5]))
         more = ", ..." if len(where) > 5 or len(offsets) > 100 else ""
         return Text(text=text, notes=[f"mixed encoding: {stray} byte(s) that are not UTF-8 were read as cp1252 "
@@ -486,33 +494,37 @@ def _header(text: str, delimiter: str) -> list[str]:
         return []
 
 
-PIECE = 1 << 25  # 32 MiB of a single-byte export transcoded while pyarrow parses the previous piece
+PIECE = 1 << 24  # bytes of a single-byte export transcoded per read by pyarrow's reader
 
 
-def _record_cuts(data: bytes, end: int, size: int) -> list[int]:
-    """Offsets, about ``size`` apart, just after a newline that ends a record: the number of quotes
-    before it is even, so the newline is not inside a quoted field."""
-    cuts, quotes, at = [0], 0, 0
-    while end - at > size * 1.5:
-        newline = data.find(b"\n", at + size, end)
-        while newline != -1:
-            quotes += data.count(b'"', at, newline + 1)
-            at = newline + 1
-            if quotes % 2 == 0:
-                break
-            newline = data.find(b"\n", at, end)
-        if newline == -1:
-            break
-        cuts.append(at)
-    return cuts + [end]
+class _Transcoding(io.RawIOBase):
+    """A read-only stream of UTF-8 transcoded on demand from a single-byte export. pyarrow's CSV
+    reader pulls blocks from it on its I/O thread, so each block is transcoded while the parser
+    threads (which release the GIL) work on the blocks before it; pyarrow itself finds where
+    records end, quoted newlines included."""
+
+    def __init__(self, raw: bytes, end: int, transcode: Callable[[bytes], bytes]):
+        super().__init__()
+        self._raw, self._end, self._transcode, self._pos, self._buffer = raw, end, transcode, 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._end * 4 + 1 if size is None or size < 0 else size  # UTF-8: at most 3 bytes a byte
+        while len(self._buffer) < size and self._pos < self._end:
+            stop = min(self._end, self._pos + max(PIECE, size - len(self._buffer)))
+            self._buffer += self._transcode(self._raw[self._pos:stop])  # any cut is a character boundary
+            self._pos = stop
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
 
 
 def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
     """pyarrow's multithreaded CSV reader, every column as text. None when a record's field count
     differs from the header's, blank lines included (the caller then takes the exact slow path, which
-    keeps such records and counts physical lines right). A large single-byte export is read in
-    pieces cut at record ends: this thread transcodes a piece while pyarrow, which releases the GIL,
-    parses the one before."""
+    keeps such records and counts physical lines right). A single-byte export is streamed through
+    ``_Transcoding``, so transcoding and parsing overlap."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -526,26 +538,21 @@ def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool)
         invalid.append(row.number)
         return "skip"
 
-    def parse(piece: bytes, first: bool) -> pa.Table:
-        return pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(piece)),  # zero-copy
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if first else 0, block_size=1 << 24),
+    if doc.single_byte:
+        source = pa.PythonFile(_Transcoding(doc.raw, end, doc.transcode), mode="r")
+    else:
+        payload = doc.utf8
+        source = pa.BufferReader(pa.py_buffer(payload[:end] if end < len(payload) - 2 else payload))  # zero-copy
+    try:
+        table = pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=has_quotes,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                  null_values=[""]),
         )
-
-    try:
-        if not doc.single_byte:
-            payload = doc.utf8
-            table = parse(payload[:end] if end < len(payload) - 2 else payload, True)
-        else:
-            cuts = _record_cuts(doc.raw, end, PIECE)
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                parts = [pool.submit(parse, doc.transcode(doc.raw[a:b]), a == 0) for a, b in zip(cuts, cuts[1:])]
-                table = pa.concat_tables([part.result() for part in parts])
     except pa.ArrowInvalid:
         return None
     if invalid:
