@@ -382,11 +382,12 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[Text, s
     first = _first_invalid_utf8(data)
     # judge the encoding where the bytes that are not UTF-8 begin, not by an ASCII head
     sample = data[max(0, first - (1 << 16)): first + (1 << 20)]
-    _, stray, _ = _decode_mixed(sample)
+    valid = sample.decode("utf-8", errors="ignore")
+    stray = len(sample) - len(valid.encode("utf-8"))  # bytes that are not UTF-8
     # Latin letters and punctuation written as well-formed multi-byte UTF-8. Single-byte text forms
     # such sequences only by accident, and then mostly as other characters: cp1252 'É' + no-break
     # space is C9 A0, UTF-8 for 'ɠ'.
-    utf8_latin = _LATIN_UTF8.findall(sample.decode("utf-8", errors="ignore"))
+    utf8_latin = _LATIN_UTF8.findall(valid)
     if len(utf8_latin) >= 3 and len(utf8_latin) * 50 >= stray:
         # UTF-8 with stray cp1252 bytes: a file edited on two systems, or exports appended to one another
         text, stray, offsets = _decode_mixed(data)

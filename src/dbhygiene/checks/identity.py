@@ -182,11 +182,9 @@ def national_id_format(ctx: Context, options: dict):
     ok = np.zeros(k, dtype=bool)
     match_no_check = np.zeros(k, dtype=bool)
     default_key = "DEFAULT"
-    conf_candidate = raw.str.contains(r"[OoIl|]", regex=True).to_numpy(dtype=bool, na_value=False)
-    conf_idx = np.flatnonzero(conf_candidate)
+    # letter/digit confusion candidates: a letter like O or l, and a digit
+    conf_idx = np.flatnonzero(raw.str.contains(r"[OoIl|]", regex=True).to_numpy(dtype=bool, na_value=False))
     conf_idx = conf_idx[raw.iloc[conf_idx].str.contains(r"[0-9]", regex=True).to_numpy(dtype=bool, na_value=False)]
-    conf_candidate = np.zeros(k, dtype=bool)
-    conf_candidate[conf_idx] = True
     fixed = norm.iloc[conf_idx].str.replace("O", "0", regex=False).str.replace("I", "1", regex=False) \
         .str.replace("L", "1", regex=False).str.replace("|", "1", regex=False)
     conf_ok = np.zeros(k, dtype=bool)
@@ -208,7 +206,7 @@ def national_id_format(ctx: Context, options: dict):
         match, good = checked[signature]
         ok |= applies & good
         match_no_check |= applies & match & ~good
-        if conf_candidate.any():
+        if len(conf_idx):
             _, cgood = _format_ok(fixed, fmt)
             conf_ok[conf_idx] |= applies[conf_idx] & cgood
         n_fixed = _fixed_length(fmt)
