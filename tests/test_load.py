@@ -18,9 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SPANISH_EXPORT, zip_bytes
 
-from dbhygiene import load as load_module
 from dbhygiene.errors import LoadError
-from dbhygiene.load import _first_invalid_utf8, cp1252_to_utf8, load
+from dbhygiene.load import cp1252_to_utf8, load
+from dbhygiene.load import first_invalid_utf8 as _first_invalid_utf8
+from dbhygiene.load import text as load_text_module
 
 TRICKY = "nombre;dni;fecha;legajo\nPEREZ, JUAN;12.345.678;01/02/1980;007\nGOMEZ, ANA;0020123456;1985;010\n"
 TRICKY_ROWS = [["PEREZ, JUAN", "12.345.678", "01/02/1980", "007"], ["GOMEZ, ANA", "0020123456", "1985", "010"]]
@@ -203,7 +204,7 @@ def test_cp1252_streamed_in_small_pieces_equals_one_read(write, monkeypatch, pie
     whole = load(path)
     assert whole.frame.iloc[6].tolist() == ["6", 'NUÑEZ; "EL 6"\nRUSO', "x"]
     assert whole.frame.iloc[100].tolist() == ['5" TUBO', 'O"NEIL', "varias\nlíneas; sí"]
-    monkeypatch.setattr(load_module, "PIECE", piece)
+    monkeypatch.setattr(load_text_module, "PIECE", piece)
     pieces = load(path)
     pd.testing.assert_frame_equal(pieces.frame, whole.frame)
     assert pieces.lines.tolist() == whole.lines.tolist() == list(range(2, 601, 2))

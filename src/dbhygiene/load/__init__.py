@@ -1,0 +1,57 @@
+"""Stage 1: read an export into a frame of text cells, plus the facts about the file.
+
+Every cell is read as text, exactly as written: "12.345.678", leading zeros and dates survive.
+Row numbers are fixed here once: ``row`` is the 1-based data record (header excluded) and, for text
+sources, ``line`` is the physical line where the record starts (header = line 1, quoted newlines
+counted). The input file is only ever opened for reading.
+
+Modules: ``source`` (opening, facts), ``archive`` (gzip/zip), ``encoding``/``cp1252``/``text``
+(decoding), ``dispatch`` (which reader), one module per format (``delimited``, ``xlsx``,
+``jsonfmt``, ``parquet``), ``cells`` (typed cells to text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .archive import gunzip, is_xlsx, sniff_container, unzip_single
+from .cp1252 import cp1252_to_utf8
+from .delimited import sniff_delimiter
+from .dispatch import read_bytes
+from .encoding import first_invalid_utf8
+from .source import Loaded, Options, SourceFacts, new_facts, read_source
+
+__all__ = ["load", "Loaded", "SourceFacts", "Options", "cp1252_to_utf8", "first_invalid_utf8", "sniff_delimiter"]
+
+
+def load(path: str | Path, sheet: str | None = None, encoding: str | None = None,
+         delimiter: str | None = None) -> Loaded:
+    path = Path(path)
+    options = Options(sheet=sheet, encoding=encoding, delimiter=delimiter)
+    data, st = read_source(path)
+    # hashlib releases the GIL on large buffers: the digest is computed on another core while this
+    # one decodes and parses
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        loaded = _load_file(path, data, st, options)
+        loaded.facts.sha256 = digest.result()
+    return loaded
+
+
+def _load_file(path: Path, data: bytes, st, options: Options) -> Loaded:
+    facts = new_facts(path, data, st)
+    name = path.name
+    kind = sniff_container(data)
+    if kind == "gzip":
+        data = gunzip(path, data)
+        facts.compression = "gzip"
+        name = name[:-3] if name.lower().endswith(".gz") else name
+    elif kind == "zip" and not is_xlsx(data):
+        data, name = unzip_single(path, data)
+        facts.compression = "zip"
+        facts.member = name
+    loaded = read_bytes(data, name, facts, options)
+    loaded.facts.rows = len(loaded.frame)
+    return loaded
