@@ -66,6 +66,7 @@ class RuleSpec:
     options: dict[str, OptionSpec]
     examples: tuple[dict, ...]
     path: Path = field(compare=False)
+    requirements: tuple[str, ...] = ()  # principle-6 requirement ids (rules/principles.yml)
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec.default for name, spec in self.options.items()}
@@ -81,7 +82,8 @@ def _as_tuple(value) -> tuple:
 
 def _parse_rule(path: Path, data: dict) -> RuleSpec:
     where = path.name
-    required = ("code", "name", "family", "severity", "shape", "summary", "rationale", "message", "principles")
+    required = ("code", "name", "family", "severity", "shape", "summary", "rationale", "message", "principles",
+                "requirements")
     missing = [key for key in required if key not in data]
     if missing:
         raise CatalogueError(f"{where}: missing keys {missing}")
@@ -113,16 +115,35 @@ def _parse_rule(path: Path, data: dict) -> RuleSpec:
         options=options,
         examples=tuple(data.get("examples") or ()),
         path=path,
+        requirements=tuple(_as_tuple(data["requirements"])),
     )
+
+
+def check_against_principles(spec: RuleSpec, principles) -> None:
+    """A rule cites only known requirements and principles; every rule but a notice evidences one."""
+    where = spec.path.name
+    unknown = [r for r in spec.requirements if r not in principles.requirements]
+    if unknown:
+        raise CatalogueError(f"{where}: unknown requirement(s) {unknown} "
+                             f"(known: {', '.join(principles.requirements)}; see rules/principles.yml)")
+    if not spec.requirements and spec.shape != "notice":
+        raise CatalogueError(f"{where}: 'requirements' names no principle-6 requirement")
+    cited = [p for p in spec.principles if p not in principles.principles]
+    if cited:
+        raise CatalogueError(f"{where}: principle(s) {cited} have no statement in rules/principles.yml")
 
 
 @functools.cache
 def load_catalogue() -> dict[str, RuleSpec]:
+    from .principles import load_principles
+
+    principles = load_principles()
     catalogue: dict[str, RuleSpec] = {}
     names: dict[str, str] = {}
     for path in sorted((rules_dir() / "catalogue").glob("*.yml")):
         with path.open(encoding="utf-8") as fh:
             spec = _parse_rule(path, yaml.safe_load(fh))
+        check_against_principles(spec, principles)
         if spec.name in names:
             raise CatalogueError(f"rule name {spec.name} used by {names[spec.name]} and {spec.code}")
         names[spec.name] = spec.code

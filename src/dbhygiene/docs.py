@@ -37,6 +37,9 @@ def rule_markdown(spec: RuleSpec) -> str:
     out.append("## References\n")
     out.append(f"- Facial-recognition framework principle(s): {', '.join(map(str, spec.principles))} "
                "(WEF/INTERPOL/UNICRI/Netherlands Police, 2022)\n")
+    if spec.requirements:
+        out.append(f"- Principle-6 requirement(s) it evidences: {', '.join(spec.requirements)} "
+                   "(rules/principles.yml)\n")
     for anchor in spec.legal_anchors:
         out.append(f"- {anchor}\n")
     return "\n".join(out)
