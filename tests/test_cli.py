@@ -144,7 +144,7 @@ def test_unreadable_file(run_cli, write):
     (["--ignore", "nothing-like-this"], "nothing-like-this"),
     (["--map", "NRO DOC"], "--map expects COLUMN=field"),
     (["--map", "NRO DOCUMENTO=national_id"], "'NRO DOCUMENTO'"),
-    (["--map", "NRO DOC=passport"], "unknown field 'passport'"),
+    (["--map", "NRO DOC=shoe_size"], "unknown field 'shoe_size'"),
     (["--sheet", "Hoja1"], "--sheet"),
     (["--delimiter", ";;"], "--delimiter"),
     (["--encoding", "klingon"], "klingon"),

@@ -38,7 +38,7 @@ def prepare(path: str | Path, settings: Settings) -> Context:
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=settings.as_of, date_format=settings.date_format)
     return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
                    as_of=settings.as_of, lines=loaded.lines, date_notes=norm.date_notes,
-                   malformed_rows=loaded.malformed_rows, load_notes=loaded.notes)
+                   malformed_rows=loaded.malformed_rows, load_notes=[*loaded.notes, *mapping.notes])
 
 
 def check_path(path: str | Path, settings: Settings) -> tuple[Context, RunResult]:

@@ -18,6 +18,7 @@ from .findings import SEVERITIES
 
 OPTION_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool, "list": list}
 SHAPES = ("column", "row", "cross", "file", "notice")
+APPLIES_TO = ("person", "any")  # person: run only on rows that are people when a subject type is mapped
 
 
 def rules_dir() -> Path:
@@ -67,6 +68,7 @@ class RuleSpec:
     examples: tuple[dict, ...]
     path: Path = field(compare=False)
     requirements: tuple[str, ...] = ()  # principle-6 requirement ids (rules/principles.yml)
+    applies_to: str = "person"
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec.default for name, spec in self.options.items()}
@@ -93,6 +95,9 @@ def _parse_rule(path: Path, data: dict) -> RuleSpec:
         raise CatalogueError(f"{where}: shape must be one of {SHAPES}")
     if path.stem != data["code"]:
         raise CatalogueError(f"{where}: file name must be the rule code {data['code']}")
+    applies_to = data.get("applies_to", "person")
+    if applies_to not in APPLIES_TO:
+        raise CatalogueError(f"{where}: applies_to must be one of {APPLIES_TO}")
     options = {}
     for name, spec in (data.get("options") or {}).items():
         if spec.get("type") not in OPTION_TYPES:
@@ -116,6 +121,7 @@ def _parse_rule(path: Path, data: dict) -> RuleSpec:
         examples=tuple(data.get("examples") or ()),
         path=path,
         requirements=tuple(_as_tuple(data["requirements"])),
+        applies_to=applies_to,
     )
 
 

@@ -121,6 +121,9 @@ def input_options(fn):
         click.option("--sheet", help="Worksheet of an .xlsx file (default: the first)."),
         click.option("--encoding", help="Text encoding, if detection gets it wrong (e.g. cp1252)."),
         click.option("--delimiter", help="Field delimiter, if sniffing gets it wrong."),
+        click.option("--group-by", "group_by", metavar="COLUMN",
+                     help="Column holding one key per subject (OFSI 'Group ID', DFAT 'Reference'): alias rows "
+                          "sharing it are one subject in statistics and identity rules. Detected when known."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Configuration file (default: nearest dbhygiene.toml or pyproject.toml)."),
     ]):
@@ -129,7 +132,7 @@ def input_options(fn):
 
 
 def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter,
-                   select=(), ignore=(), fail_on=None, show_pii=False):
+                   select=(), ignore=(), fail_on=None, show_pii=False, group_by=None):
     from .api import Settings
     from .config import find_config, read_config
     from .mapping import parse_map_option
@@ -145,6 +148,9 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
             raise ConfigError("--delimiter must be one character (or 'tab')")
     columns = dict(conf.get("columns", {}))
     columns.update(parse_map_option(maps))
+    group_by = group_by or conf.get("group-by")
+    if group_by:
+        columns["group_id"] = group_by  # --group-by COLUMN is --map "COLUMN=group_id"
     return Settings(
         select=split_list(select) or conf.get("select") or ["ALL"],
         ignore=split_list(ignore) or conf.get("ignore") or [],
@@ -189,7 +195,7 @@ def cli():
               help="Findings shown per rule in the text report (all are counted).")
 @guard
 def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, select, ignore,
-          fmt, output, fail_on, show_pii, max_per_rule):
+          fmt, output, fail_on, show_pii, max_per_rule, group_by=None):
     """Check one or more exports and report findings.
 
     \b
@@ -204,7 +210,7 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
 
     settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
                               as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, select=select,
-                              ignore=ignore, fail_on=fail_on, show_pii=show_pii)
+                              ignore=ignore, fail_on=fail_on, show_pii=show_pii, group_by=group_by)
     specs = select_rules(load_catalogue(), settings.select, settings.ignore)
     sources = []
     for path in files:
@@ -235,13 +241,15 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
 @input_options
 @click.option("--show-pii", is_flag=True, help="Show sample values in full (default: redacted).")
 @guard
-def columns(file, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, show_pii):
+def columns(file, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, show_pii,
+            group_by=None):
     """Show how the export's columns map to canonical fields, with a redacted profile of each."""
     from .api import prepare
     from .profile_columns import render_columns
 
     settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
-                              as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, show_pii=show_pii)
+                              as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, show_pii=show_pii,
+                              group_by=group_by)
     ctx = prepare(file, settings)
     click.echo(render_columns(ctx, show_pii=show_pii), nl=False)
 

@@ -15,6 +15,7 @@ from .findings import SEVERITIES
 KEYS = {
     "select": list, "ignore": list, "profile": str, "fail-on": str, "date-format": str, "as-of": (str, dt.date),
     "columns": dict, "rules": dict, "sheet": str, "encoding": str, "delimiter": str,
+    "group-by": str,
 }
 FAIL_LEVELS = (*SEVERITIES, "never")
 

@@ -20,7 +20,9 @@ def rule_markdown(spec: RuleSpec) -> str:
     passes = [e for e in spec.examples if e["name"].startswith("pass_")]
     out = [f"# {spec.name} ({spec.code})\n",
            f"Family: {spec.family} · severity: {spec.severity} · shape: {spec.shape}"
-           + (f" · grouped by: {', '.join(spec.group_by)}" if spec.group_by else "") + "\n",
+           + (f" · grouped by: {', '.join(spec.group_by)}" if spec.group_by else "")
+           + (" · applies to: people only (rows a subject-type column marks as people)" if spec.applies_to == "person"
+              else " · applies to: every record") + "\n",
            "## What it does\n", spec.summary + "\n",
            "## Why is this bad?\n", spec.rationale + "\n",
            "## Needs\n", (", ".join(spec.requires) or "nothing beyond the file") +

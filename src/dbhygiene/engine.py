@@ -189,6 +189,47 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
     return out
 
 
+PERSON_KINDS = ("person", "unknown", "blank")  # a row not marked as an entity, vessel or aircraft
+
+
+def person_rows(ctx: Context) -> np.ndarray | None:
+    """Positions of the rows that are (or may be) people, or None when every row is: no subject-type
+    column, or one that marks no row as an entity, vessel or aircraft. A blank or unrecognised type
+    is kept as a possible person: a person rule is never silenced by a missing type."""
+    if "subject_type__kind" not in ctx.frame.columns:
+        return None
+    keep = ctx.frame["subject_type__kind"].isin(PERSON_KINDS).to_numpy()
+    return None if keep.all() else np.flatnonzero(keep)
+
+
+def subset_context(ctx: Context, positions: np.ndarray) -> Context:
+    """The run restricted to ``positions``: rules see positions 0..len-1 of the subset; the engine
+    maps their hits back to the file's rows."""
+    memo = ctx.memo("engine")
+    key = ("subset", positions.tobytes())
+    if key not in memo:
+        memo[key] = Context(
+            frame=ctx.frame.iloc[positions].reset_index(drop=True), raw=ctx.raw.iloc[positions].reset_index(drop=True),
+            facts=ctx.facts, mapping=ctx.mapping, profile=ctx.profile, as_of=ctx.as_of,
+            lines=ctx.lines[positions] if ctx.lines is not None else None, date_notes=ctx.date_notes,
+            malformed_rows=[], load_notes=ctx.load_notes)
+    return memo[key]
+
+
+def map_back(hits: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """Subset positions (``pos``, ``related``, and 1-based ``*_row`` values) back to the file's rows."""
+    hits = hits.copy()
+    hits["pos"] = positions[hits["pos"].to_numpy(dtype=np.int64)]
+    if "related" in hits.columns:
+        hits["related"] = [None if r is None else positions[np.asarray(r, dtype=np.int64)].tolist()
+                           for r in hits["related"]]
+    for column in hits.columns:
+        if column.endswith("_row") and len(hits):
+            values = hits[column].to_numpy(dtype=np.int64)
+            hits[column] = positions[values - 1] + 1
+    return hits
+
+
 def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None = None,
         show_pii: bool = False) -> RunResult:
     rule_config = rule_config or {}
@@ -197,6 +238,14 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
     stats: dict[str, dict] = {}
     crashed: list[dict] = []
     notice = next((s for s in specs if s.code == NOTICE_CODE), None)
+    people = person_rows(ctx)
+    if people is not None and any(s.applies_to == "person" for s in specs):
+        kinds = ctx.frame["subject_type__kind"].value_counts()
+        skipped = ", ".join(f"{int(v)} {k}" for k, v in kinds.items() if k not in PERSON_KINDS and v)
+        note = (f"rules about people ran on the {len(people)} of {len(ctx.frame)} records the subject-type column "
+                f"('{ctx.mapping.column('subject_type')}') does not mark as non-persons; skipped: {skipped}")
+        if note not in ctx.load_notes:
+            ctx.load_notes.append(note)
     for spec in specs:
         if spec.shape == "notice":
             continue
@@ -214,8 +263,13 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
                     message=notice.message.format(rule=spec.code, name=spec.name, fields=", ".join(missing)),
                 ))
             continue
+        people = person_rows(ctx) if spec.applies_to == "person" else None
         try:
-            hits, rule_stats = _normalise_hits(fn(ctx, options), len(ctx.frame))
+            if people is not None:
+                hits, rule_stats = _normalise_hits(fn(subset_context(ctx, people), options), len(people))
+                hits = map_back(hits, people)
+            else:
+                hits, rule_stats = _normalise_hits(fn(ctx, options), len(ctx.frame))
         except Exception as exc:  # a crashing rule is recorded; the run goes on
             crashed.append({"rule": spec.code, "error": f"{type(exc).__name__}: {exc}"})
             continue

@@ -22,12 +22,24 @@ CANONICAL_FIELDS = (
     "full_name", "given_names", "surname", "national_id", "id_type", "birth_date", "age", "sex",
     "entry_date", "offence", "issuing_authority", "warrant_ref", "subject_category", "jurisdiction",
     "review_date", "photo_date", "record_id",
+    # real published lists (issue 11)
+    "nationality", "passport", "listing_reason", "aliases", "subject_type", "group_id", "name_type",
+    "place_of_birth",
 )
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# columns holding one part of a name each: "Name 1".."Name 6", FIRST_NAME..FOURTH_NAME
+_NAME_PART = re.compile(r"^(?:name (\d)|(first|second|third|fourth|fifth|sixth) name)$")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+
+
+def split_camel(header: str) -> str:
+    """'startDate' -> 'start Date', 'recordId' -> 'record Id', 'SDN_Name' stays as written."""
+    return _CAMEL.sub(" ", str(header))
 
 
 def normalise_header(header: str) -> str:
-    text = unicodedata.normalize("NFKD", str(header))
+    text = unicodedata.normalize("NFKD", split_camel(header))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return _NON_ALNUM.sub(" ", text).strip()
 
@@ -37,13 +49,16 @@ class FieldMatch:
     field: str
     column: str
     score: float  # 0-100: how sure the mapping is
-    method: str  # explicit | synonym | fuzzy
+    method: str  # explicit | synonym | fuzzy | context | composed
+    parts: tuple[str, ...] = ()  # composed fields: the part columns, in file order
+    why: str = ""  # context and composed matches: the reason, for the report
 
 
 @dataclass
 class Mapping:
     matches: dict[str, FieldMatch] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def column(self, name: str) -> str | None:
         match = self.matches.get(name)
@@ -77,6 +92,7 @@ def map_columns(columns: list[str], explicit: dict[str, str] | None = None) -> M
         mapping.matches[target] = FieldMatch(target, column, 100.0, "explicit")
         taken.add(column)
 
+    _compose_name_parts(columns, mapping, taken)
     vocab = load_vocab("columns")
     synonyms: dict[str, str] = {}
     for target, words in vocab.items():
@@ -107,5 +123,51 @@ def map_columns(columns: list[str], explicit: dict[str, str] | None = None) -> M
             continue
         mapping.matches[target] = FieldMatch(target, column, score, method)
         taken.add(column)
+    _surname_beside_forename(mapping)
+    if "full_name" not in mapping.matches and ("surname" in mapping.matches or "given_names" in mapping.matches):
+        used = [mapping.matches[f].column for f in ("surname", "given_names") if f in mapping.matches]
+        mapping.notes.append(f"full_name composed from {' and '.join(repr(c) for c in used)} (surname, given names)")
     mapping.unmapped_columns = [c for c in columns if c not in taken]
     return mapping
+
+
+def _compose_name_parts(columns: list[str], mapping: Mapping, taken: set[str]) -> None:
+    """Name 1..6 or FIRST_NAME..FOURTH_NAME (two or more) make ``full_name`` when no column holds it.
+
+    The parts are joined with a space in file order (OFSI puts its surname, "Name 6", first); rules
+    compare names by their sorted tokens, so the order of parts never changes a finding.
+    """
+    if "full_name" in mapping.matches:
+        return
+    full_synonyms = {normalise_header(w) for w in load_vocab("columns").get("full_name", [])}
+    surname_synonyms = {normalise_header(w) for w in load_vocab("columns").get("surname", [])}
+    if any(normalise_header(c) in full_synonyms | surname_synonyms for c in columns if c not in taken):
+        return  # a full-name column exists, or surname + given names are composed in normalise
+    parts = []
+    for column in columns:
+        if column in taken:
+            continue
+        m = _NAME_PART.match(normalise_header(column))
+        if m:
+            parts.append(column)
+    if len(parts) < 2:
+        return
+    why = f"full_name composed from {len(parts)} name-part columns ({', '.join(parts)}), joined in file order"
+    mapping.matches["full_name"] = FieldMatch("full_name", " + ".join(parts), 100.0, "composed", tuple(parts), why)
+    mapping.notes.append(why)
+    taken.update(parts)
+
+
+def _surname_beside_forename(mapping: Mapping) -> None:
+    """INTERPOL writes the surname as ``name`` beside ``forename``: a bare "name" next to a given-name
+    column is the surname, not the full name."""
+    full, given = mapping.matches.get("full_name"), mapping.matches.get("given_names")
+    if full is None or given is None or "surname" in mapping.matches or full.method not in ("synonym", "fuzzy"):
+        return
+    if normalise_header(full.column) not in ("name", "nombre", "nome", "nom"):
+        return
+    why = (f"'{full.column}' sits beside the given-name column '{given.column}', so it is read as the surname; "
+           "full_name is composed as surname, given names")
+    del mapping.matches["full_name"]
+    mapping.matches["surname"] = FieldMatch("surname", full.column, full.score, "context", (), why)
+    mapping.notes.append(why)

@@ -368,11 +368,26 @@ def normalise_id(values: pd.Series) -> pd.Series:
     return out.where(out != "", pd.NA)
 
 
+def compose_parts(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
+    """Join name-part columns with one space, skipping blank parts (vectorised, arrow)."""
+    arrays = [pc.cast(pc.utf8_trim_whitespace(_arrow(frame[c].astype("str"))), pa.large_string()) for c in parts]
+    # blanks become "" and the separators they leave are squeezed out afterwards (pyarrow's
+    # null_handling="skip" drops rows whose parts are all null)
+    arrays = [pc.fill_null(a, "") for a in arrays]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar("\x1f", pa.large_string()))
+    joined = pc.utf8_trim(pc.replace_substring_regex(joined, "\x1f+", "\x1f"), "\x1f")
+    out = _from_arrow(pc.replace_substring(joined, "\x1f", " "), frame.index)
+    return out.where(out != "", pd.NA)
+
+
 def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt.date,
               date_format: str | None = None) -> Normalised:
     out = pd.DataFrame(index=frame.index)
     for name, match in mapping.matches.items():
-        out[name] = frame[match.column].astype("str")
+        if match.parts:
+            out[name] = compose_parts(frame, match.parts)
+        else:
+            out[name] = frame[match.column].astype("str")
     if "full_name" not in out and ("surname" in out or "given_names" in out):
         parts = [out[c].fillna("") for c in ("surname", "given_names") if c in out]
         joined = parts[0] if len(parts) == 1 else (parts[0] + ", " + parts[1])
@@ -405,3 +420,56 @@ def _normalise_dates_and_ids(out: pd.DataFrame, notes: dict, profile: dict, orde
         notes[name] = note
     if "national_id" in out:
         out["national_id__norm"] = normalise_id(out["national_id"])
+    if "passport" in out:
+        out["passport__norm"] = normalise_id(out["passport"])
+    if "subject_type" in out:
+        out["subject_type__kind"] = subject_kinds(out["subject_type"], profile)
+    if "group_id" in out:
+        out["group_id__key"] = group_keys(out["group_id"])
+
+
+SUBJECT_KINDS = ("person", "entity", "vessel", "aircraft", "unknown", "blank")
+
+
+def subject_kinds(values: pd.Series, profile: dict) -> pd.Categorical:
+    """Kind of subject per row from the profile's ``subject_types`` vocabulary, decided once per
+    distinct value: "Individual ", "individual" and "INDIVIDUAL" are all person."""
+    vocab = {}
+    for kind, words in (profile.get("subject_types") or {}).items():
+        for word in words:
+            vocab[" ".join(_clean_words(str(word)))] = kind
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    kinds = []
+    for value in uniques:  # distinct values only (a handful)
+        words = " ".join(_clean_words(str(value)))
+        kinds.append("blank" if not words else vocab.get(words, "unknown"))
+    index = {k: i for i, k in enumerate(SUBJECT_KINDS)}
+    u = np.array([index[k] for k in kinds], dtype=np.int8)
+    row = np.where(codes >= 0, u[np.where(codes >= 0, codes, 0)] if len(u) else index["blank"], index["blank"])
+    return pd.Categorical.from_codes(row.astype(np.int8), categories=list(SUBJECT_KINDS))
+
+
+def _clean_words(text: str) -> list[str]:
+    import unicodedata
+
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).casefold()
+    return re.sub(r"[^0-9a-z]+", " ", plain).split()
+
+
+_ALIAS_SUFFIX = re.compile(r"^(\d+)[A-Za-z]{1,2}$")
+
+
+def group_keys(values: pd.Series) -> pd.Series:
+    """The subject key of each row. Values are trimmed and upper-cased; where a column writes alias
+    sub-rows as a letter suffix of the main key (DFAT: 2, 2a, 2b), the suffix is dropped when the
+    bare number is itself a key in the column, so 2a and 2b group with 2."""
+    text = values.astype("str").str.strip().str.upper()
+    text = text.where(text != "", pd.NA)
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype="str")
+    base = u.str.extract(_ALIAS_SUFFIX, expand=False)
+    known = set(u.tolist())
+    has_base = base.notna() & base.isin(known)
+    u = u.where(~has_base, base)
+    arr = pa.array(u.to_numpy(dtype=object), type=pa.large_string())
+    return _from_arrow(pc.take(arr, pa.array(codes, mask=codes < 0)), values.index)

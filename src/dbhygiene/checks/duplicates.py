@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..engine import Context, implements
+from ..engine import CheckResult, Context, implements
 
 
 def group_positions(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -53,21 +53,42 @@ def duplicate_record_keys(frame: pd.DataFrame, trim: bool = True) -> tuple[np.nd
 
 
 @implements("DU01")
-def exact_duplicate_record(ctx: Context, options: dict) -> pd.DataFrame:
+def exact_duplicate_record(ctx: Context, options: dict):
+    """One finding per group of copies, on its second row: the first row, the number of copies and
+    at most ``max_related_rows`` of them, so output grows with the number of groups, never with
+    the square of a group's size."""
     ignore = set(options["ignore_fields"])
-    ignored_columns = {m.column for f, m in ctx.mapping.matches.items() if f in ignore}
-    columns = [c for c in ctx.raw.columns if c not in ignored_columns]
+    ignored = {f: m.column for f, m in ctx.mapping.matches.items() if f in ignore and not m.parts}
+    columns = [c for c in ctx.raw.columns if c not in set(ignored.values())]
+    empty = pd.DataFrame({"pos": pd.Series([], dtype=np.int64)})
     if not columns or len(ctx.raw) < 2:
-        return pd.DataFrame({"pos": pd.Series([], dtype=np.int64)})
+        return empty
     positions, keys = duplicate_record_keys(ctx.raw[columns], trim=options["trim_whitespace"])
     if not len(positions):
-        return pd.DataFrame({"pos": pd.Series([], dtype=np.int64)})
+        return CheckResult(empty, {"groups": 0, "duplicate_rows": 0})
     order, starts, sizes = group_positions(keys)
-    groups = [positions[members].tolist() for members in related_lists(order, starts, sizes, sizes > 1)]
-    pos, first, related = [], [], []
-    for members in groups:
-        for p in members[1:]:
-            pos.append(p)
-            first.append(members[0] + 1)
-            related.append(members)
-    return pd.DataFrame({"pos": pos, "first_row": first, "copies": [len(g) for g in related], "related": related})
+    members = positions[order]  # positions ascend within each group (stable sort)
+    first, second = members[starts], members[starts + 1]
+    limit = max(2, int(options["max_related_rows"]))
+    related = [members[s:s + min(n, limit)].tolist() for s, n in zip(starts, sizes)]
+    shown = np.minimum(sizes, limit)
+    rows = [", ".join(str(p + 1) for p in r) + (f" and {n - k} more" if n > k else "")
+            for r, n, k in zip(related, sizes, shown)]
+    # say what was left out of the comparison, and whether the copies differ there
+    what = np.full(len(starts), "Exact copy", dtype=object)
+    if ignored:
+        group_of = np.repeat(np.arange(len(starts)), sizes)
+        differ = np.zeros(len(starts), dtype=bool)
+        for column in ignored.values():
+            values = ctx.raw[column].iloc[members].astype("str").str.strip()
+            codes = pd.factorize(values, use_na_sentinel=False)[0]
+            differ |= pd.Series(codes).groupby(group_of).nunique().to_numpy() > 1
+        label = ", ".join(f"{f} (column '{c}')" for f, c in ignored.items())
+        what = np.where(differ, f"Copy, apart from the ignored field(s) {label},", what)
+    hits = pd.DataFrame({"pos": second, "first_row": first + 1, "copies": sizes, "related": related,
+                         "rows": rows, "what": what})
+    stats = {"groups": int(len(starts)), "duplicate_rows": int((sizes - 1).sum()),
+             "rows_in_groups": int(sizes.sum()), "largest_group": int(sizes.max()),
+             "lines": [f"{int((sizes - 1).sum())} records repeat another record ({len(starts)} groups of copies; "
+                       f"largest: {int(sizes.max())} copies)"]}
+    return CheckResult(hits, stats)

@@ -292,6 +292,29 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             return labels
 
 
+def subject_groups(ctx: Context) -> np.ndarray | None:
+    """An integer subject key per record from ``group_id`` (alias rows of one subject share it), or
+    None when no grouping column is mapped. Records without a key are their own subject (-1)."""
+    if "group_id__key" not in ctx.frame.columns:
+        return None
+    return pd.factorize(ctx.frame["group_id__key"], use_na_sentinel=True)[0]
+
+
+def _dates_conflict_across_groups(id_code: np.ndarray, dob_code: np.ndarray, grp: np.ndarray,
+                                  n_ids: int) -> np.ndarray:
+    """Per ID: do two of its subject groups have birth dates with none in common? One subject's
+    alternative birth dates (OFSI lists several per group) are not two people."""
+    frame = pd.DataFrame({"id": id_code, "dob": dob_code, "grp": np.where(grp >= 0, grp, -2 - np.arange(len(grp)))})
+    frame = frame[frame["dob"] >= 0].drop_duplicates()
+    conflict = np.zeros(n_ids, dtype=bool)
+    several = frame.groupby("id")["grp"].nunique()
+    sub = frame[frame["id"].isin(several.index[several > 1])]
+    for ident, part in sub.groupby("id"):  # loops over shared IDs with several dated groups only
+        sets = [set(v.tolist()) for _, v in part.groupby("grp")["dob"]]
+        conflict[ident] = any(not (a & b) for i, a in enumerate(sets) for b in sets[i + 1:])
+    return conflict
+
+
 @implements("ID03")
 def one_id_different_people(ctx: Context, options: dict):
     f = ctx.frame
@@ -313,14 +336,19 @@ def one_id_different_people(ctx: Context, options: dict):
         dob_code = pd.factorize(dob, use_na_sentinel=True)[0]
     else:
         dob_code = np.full(len(pos_all), -1)
-    # distinct names per ID
+    group = subject_groups(ctx)
+    grp = group[pos_all] if group is not None else np.full(len(pos_all), -1)
+    # distinct names per ID (per subject group too: alias rows of one subject are kept apart so
+    # each alias can link its group to another group's name)
     named = key_code >= 0
-    names = pd.DataFrame({"id": id_code[named], "key": key_code[named], "pos": pos_all[named]})
-    names = names.drop_duplicates(["id", "key"]).sort_values(["id", "pos"], kind="stable")
-    n_names = np.bincount(names["id"].to_numpy(), minlength=n_ids)
+    names = pd.DataFrame({"id": id_code[named], "key": key_code[named], "pos": pos_all[named], "grp": grp[named]})
+    names = names.drop_duplicates(["id", "key", "grp"]).sort_values(["id", "pos"], kind="stable")
+    n_names = names.drop_duplicates(["id", "key"])["id"].value_counts().reindex(range(n_ids), fill_value=0).to_numpy()
     dated = dob_code >= 0
     dates = pd.DataFrame({"id": id_code[dated], "dob": dob_code[dated]}).drop_duplicates()
     n_dates = np.bincount(dates["id"].to_numpy(), minlength=n_ids)
+    if group is not None:
+        n_dates = np.where(_dates_conflict_across_groups(id_code, dob_code, grp, n_ids), n_dates, 0)
     huge = n_names > options["max_names_per_id"]
     # name pairs inside each ID (IDs with 2..max_names names), scored in one cpdist call per scorer
     nid = names["id"].to_numpy()
@@ -345,6 +373,10 @@ def one_id_different_people(ctx: Context, options: dict):
     # names agree when they form one cluster (single linkage at the threshold): a typo'd and a
     # shortened spelling of one name do not conflict through each other
     agree = score >= threshold
+    if group is not None and len(left):
+        # names of one subject group are aliases of one another: they agree whatever their spelling
+        g = cmp_names["grp"].to_numpy()
+        agree |= (g[left] == g[right]) & (g[left] >= 0)
     label = _components(len(cid), left[agree], right[agree])
     split = label[left] != label[right]
     lowest = np.full(n_ids, np.nan)
@@ -527,8 +559,11 @@ def one_person_several_ids(ctx: Context, options: dict):
     out = {k: [] for k in ("pos", "related", "score", "confidence", "other_row", "reason")}
     min_score, penalty, gap = options["min_score"], options["twin_penalty"], options["twin_id_gap"]
     token_typo = options["typo_token_similarity"]
+    group = subject_groups(ctx)
     for a, c, s, nd in zip(pi, pj, base, nodob):
         ra, rc = int(rep[a]), int(rep[c])
+        if group is not None and group[ra] >= 0 and group[ra] == group[rc]:
+            continue  # alias rows of one subject group: one subject, not one person under two IDs
         first, later = (ra, rc) if ra < rc else (rc, ra)
         ka, kc = key_str[i_key[a]], key_str[i_key[c]]
         ida, idc = _numeric_id(id_text[ra]), _numeric_id(id_text[rc])
