@@ -16,8 +16,10 @@ import click
 
 from . import __version__
 from .errors import ConfigError, DbHygieneError
+from .report import REGISTRY as FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -185,17 +187,20 @@ def cli():
 @input_options
 @click.option("--select", multiple=True, help="Rules to run: codes, prefixes, names, families or ALL (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rules to skip, same forms as --select.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+              help="Report format: " + "; ".join(f"{k}: {r.description}" for k, r in FORMATS.items()) + ".")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here (created readable by you only, mode 0600).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
               help="Exit 1 when a finding is at or above this severity (default: error).")
 @click.option("--show-pii", is_flag=True, help="Show names, IDs and birth dates in full (default: redacted).")
-@click.option("--max-per-rule", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Findings shown per rule in the text report (all are counted).")
+@click.option("--max-findings-per-rule", "--max-per-rule", "max_per_rule", type=click.IntRange(min=1),
+              help="Findings shown per rule (all are still counted; the JSON is never capped). "
+                   "Default: the format's own (text 20, all in machine formats).")
+@click.option("--statistics", is_flag=True, help="Counts per rule instead of findings (text, markdown, csv).")
 @guard
 def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, select, ignore,
-          fmt, output, fail_on, show_pii, max_per_rule, group_by=None):
+          fmt, output, fail_on, show_pii, max_per_rule, statistics, group_by=None):
     """Check one or more exports and report findings.
 
     \b
@@ -205,9 +210,12 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     from .api import check_path
     from .catalogue import load_catalogue
     from .engine import exit_code, select_rules
-    from .report import Report, SourceReport, renderers
-    from .report import text as text_report
+    from .report import RenderOptions, Report, SourceReport, renderers
 
+    renderer = renderers()[fmt]
+    if statistics and not renderer.supports_statistics:
+        supported = ", ".join(r.name for r in renderers().values() if r.supports_statistics)
+        raise ConfigError(f"--statistics is not available with --format {fmt} (use {supported})")
     settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
                               as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, select=select,
                               ignore=ignore, fail_on=fail_on, show_pii=show_pii, group_by=group_by)
@@ -220,11 +228,8 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
                     profile=settings.profile, sources=sources, selected_rules=[s.code for s in specs],
                     show_pii=settings.show_pii)
     buffer = io.StringIO()
-    color = output is None and fmt == "text" and sys.stdout.isatty()
-    if fmt == "text":
-        text_report.render(report, buffer, color=color, max_per_rule=max_per_rule)
-    else:
-        renderers()[fmt](report, buffer)
+    color = output is None and renderer.color and sys.stdout.isatty()
+    renderer.render(report, buffer, RenderOptions(color=color, max_per_rule=max_per_rule, statistics=statistics))
     if output is not None:
         with open_private(output, list(files)) as fh:
             fh.write(buffer.getvalue())

@@ -32,6 +32,7 @@ class Principles:
     framework: str
     principles: dict[int, Principle]
     requirements: dict[str, Requirement]  # in the file's order
+    headline_figures: tuple[dict, ...] = ()
 
 
 def parse_principles(data: dict, where: str = "principles.yml") -> Principles:
@@ -52,7 +53,17 @@ def parse_principles(data: dict, where: str = "principles.yml") -> Principles:
             raise CatalogueError(f"{where}: requirement {rid} listed twice")
         requirements[rid] = Requirement(rid, item["title"].strip(), " ".join(item["statement"].split()),
                                         tuple(item["legal_anchors"]))
-    return Principles(" ".join(str(data.get("framework", "")).split()), principles, requirements)
+    figures = tuple(data.get("headline_figures") or ())
+    for item in figures:
+        source = [k for k in ("from_stats", "from_findings") if k in item]
+        if not item.get("id") or not item.get("label") or len(source) != 1:
+            raise CatalogueError(f"{where}: headline figure {item.get('id', '?')} needs an id, a label and "
+                                 "exactly one of from_stats, from_findings")
+        stats = item.get("from_stats")
+        if stats is not None and (set(stats) != {"rule", "key", "combine"} or stats["combine"] not in ("sum", "min")):
+            raise CatalogueError(f"{where}: headline figure {item['id']}: from_stats needs rule, key and "
+                                 "combine (sum or min)")
+    return Principles(" ".join(str(data.get("framework", "")).split()), principles, requirements, figures)
 
 
 @functools.cache

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..engine import Context, RunResult
 from ..findings import SEVERITIES, Finding
 
-SCHEMA_VERSION = "1.0"
+if TYPE_CHECKING:  # the registry below is read by the CLI at start-up: keep this import light
+    from ..engine import Context, RunResult
+
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -25,6 +30,15 @@ class Report:
     selected_rules: list[str]
     show_pii: bool = False
     notes: list[str] = field(default_factory=list)
+
+    @functools.cached_property
+    def verdict(self) -> dict:
+        """The principle-6 verdict per requirement (see verdict.py), computed once."""
+        from ..catalogue import load_catalogue
+        from ..principles import load_principles
+        from ..verdict import compute_verdict
+
+        return compute_verdict(self.sources, self.selected_rules, load_catalogue(), load_principles())
 
     @property
     def findings(self) -> list[Finding]:
@@ -52,7 +66,33 @@ class Report:
         }
 
 
-def renderers():
-    from . import json_report, text
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a user may ask of any renderer; each renderer uses what makes sense for its format."""
 
-    return {"text": text.render, "json": json_report.render}
+    color: bool = False
+    max_per_rule: int | None = None  # findings shown per rule; None: the format's own default
+    statistics: bool = False  # counts per rule instead of findings (formats with supports_statistics)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    name: str
+    module: str  # a module of this package with render(report, out, options)
+    description: str
+    supports_statistics: bool = False
+    color: bool = False  # may colour its output on a terminal
+
+    def render(self, report: Report, out, options: RenderOptions) -> None:
+        importlib.import_module(f"{__name__}.{self.module}").render(report, out, options)
+
+
+# The one registry of output formats: the CLI's --format choices come from here.
+REGISTRY = {r.name: r for r in (
+    Renderer("text", "text", "human-readable, verdict first", supports_statistics=True, color=True),
+    Renderer("json", "json_report", "the versioned JSON contract (never capped)", supports_statistics=True),
+)}
+
+
+def renderers() -> dict[str, Renderer]:
+    return dict(REGISTRY)

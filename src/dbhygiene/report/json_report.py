@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import SCHEMA_VERSION, Report
+from . import SCHEMA_VERSION, RenderOptions, Report
 
 
 def source_dict(source) -> dict:
@@ -43,10 +43,11 @@ def as_dict(report: Report) -> dict:
         "rules_selected": report.selected_rules,
         "sources": [source_dict(s) for s in report.sources],
         "summary": report.summary(),
+        "verdict": report.verdict,
         "findings": [f.as_dict() for f in report.findings],
     }
 
 
-def render(report: Report, out, color: bool = False) -> None:
+def render(report: Report, out, options: RenderOptions = RenderOptions()) -> None:
     json.dump(as_dict(report), out, ensure_ascii=False, indent=2, default=str)
     out.write("\n")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import click
 
 from ..catalogue import load_catalogue
-from ..findings import SEVERITY_RANK
-from . import Report
+from ..verdict import verdict_line
+from . import RenderOptions, Report
+from .common import grouped, headline_lines, overall_label, statistics
 
 COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+VERDICT_COLOURS = {"fails": "red", "concerns": "yellow", "passes": "green", "not_assessable": "magenta",
+                   "no_rule": "magenta"}
 MAX_PER_RULE = 20
 
 
@@ -25,11 +28,37 @@ def _where(f) -> str:
     return where
 
 
-def render(report: Report, out, color: bool = False, max_per_rule: int = MAX_PER_RULE) -> None:
+def render_verdict(report: Report, w, color: bool) -> None:
+    verdict = report.verdict
+    principle = verdict["principle"] or {"number": 6, "title": "principle 6"}
+    w("\n" + _style(f"Principle {principle['number']} ({principle['title'].lower()}): "
+                    f"{overall_label(verdict).upper()}", color, bold=True, fg=VERDICT_COLOURS[verdict["overall"]])
+      + "\n")
+    for req in verdict["requirements"]:
+        line = verdict_line(req)
+        w("  " + _style(line[:15], color, fg=VERDICT_COLOURS[req["status"]]) + line[15:] + "\n")
+    w("  figures: " + "; ".join(headline_lines(verdict)) + "\n")
+
+
+def render_statistics(report: Report, w) -> None:
+    rows = statistics(report)
+    width = max((len(str(r["count"])) for r in rows), default=1)
+    for r in rows:
+        w(f"{r['count']:>{width}}  {r['rule']}  [{r['severity']}]  {r['name']}\n")
+    w(f"{sum(r['count'] for r in rows)} findings\n")
+
+
+def render(report: Report, out, options: RenderOptions = RenderOptions()) -> None:
+    if options.statistics:
+        render_statistics(report, out.write)
+        return
+    color = options.color
+    max_per_rule = options.max_per_rule if options.max_per_rule is not None else MAX_PER_RULE
     catalogue = load_catalogue()
     w = out.write
     w(_style("dbhygiene", color, bold=True) + f" {report.tool['version']} · profile {report.profile} · "
       f"ages as of {report.as_of}" + ("" if report.show_pii else " · personal data redacted") + "\n")
+    render_verdict(report, w, color)
     for source in report.sources:
         facts = source.ctx.facts
         w(f"\n{facts.path}: {facts.rows} records, {facts.format}"
@@ -45,12 +74,7 @@ def render(report: Report, out, color: bool = False, max_per_rule: int = MAX_PER
             w(f"  note: {note}\n")
         for crash in source.result.crashed:
             w(_style(f"  rule {crash['rule']} crashed: {crash['error']}", color, fg="red") + "\n")
-        groups: dict[str, list] = {}
-        for f in source.result.findings:
-            groups.setdefault(f.rule, []).append(f)
-        order = sorted(groups, key=lambda code: (-SEVERITY_RANK[groups[code][0].severity], code))
-        for code in order:
-            items = groups[code]
+        for code, items in grouped(source.result.findings).items():
             spec = catalogue[code]
             sev = items[0].severity
             w("\n" + _style(f"{code} {spec.name}", color, bold=True, fg=COLOURS[sev])
