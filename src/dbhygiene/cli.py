@@ -303,6 +303,47 @@ def sample(rows, seed, as_of, output, encoding):
     click.echo(f"wrote {output} ({rows} records) and {key_path}")
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@input_options
+@click.option("--dates", "dates_opt", multiple=True, metavar="YYYY-MM-DD,...",
+              help="The date of each version, in the order of FILES (default: a date in each file name).")
+@click.option("--since", help="Also report who was first listed after this date (YYYY-MM-DD).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "csv", "markdown", "html"]),
+              default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here (created readable by you only, mode 0600).")
+@click.option("--people", "people_opt", type=click.Choice(["notable", "all"]), default="notable", show_default=True,
+              help="Per-person rows: minors, returned and added after --since (notable), or everyone.")
+@click.option("--show-pii", is_flag=True, help="Show names and IDs in full (default: redacted).")
+@guard
+def history(files, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, dates_opt, since,
+            fmt, output, people_opt, show_pii):
+    """The history of a list across dated versions: added, removed, returned, minors.
+
+    \b
+    Records are linked across versions by normalised ID, else name and birth date. Each version is
+    read and mapped on its own, so columns, encoding and format may differ between them.
+    Example:
+      dbhygiene history conarc_2017-06-01.csv conarc_2019-05-06.xlsx --since 2019-05-01
+    """
+    from .history import history_of
+    from .history_report import RENDERERS
+
+    settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
+                              as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, show_pii=show_pii)
+    dates = [parse_date(d, "--dates") for d in split_list(dates_opt)] or None
+    since_date = parse_date(since, "--since") if since else None
+    hist = history_of(list(files), settings, dates=dates, since=since_date)
+    buffer = io.StringIO()
+    RENDERERS[fmt](hist, buffer, show_pii=show_pii, everyone=people_opt == "all")
+    if output is not None:
+        with open_private(output, list(files)) as fh:
+            fh.write(buffer.getvalue())
+    else:
+        click.echo(buffer.getvalue(), nl=False)
+
+
 def main() -> None:
     try:
         cli(prog_name="dbhygiene")
