@@ -317,8 +317,7 @@ def sample(rows, seed, as_of, output, encoding):
               help="Per-person rows: minors, returned and added after --since (notable), or everyone.")
 @click.option("--show-pii", is_flag=True, help="Show names and IDs in full (default: redacted).")
 @guard
-def history(files, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, dates_opt, since,
-            fmt, output, people_opt, show_pii):
+def history(files, dates_opt, since, fmt, output, people_opt, show_pii, **inputs):
     """The history of a list across dated versions: added, removed, returned, minors.
 
     \b
@@ -330,8 +329,7 @@ def history(files, config_path, profile, maps, date_format, as_of, sheet, encodi
     from .history import history_of
     from .history_report import RENDERERS
 
-    settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
-                              as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, show_pii=show_pii)
+    settings = build_settings(**inputs, show_pii=show_pii)  # every input option, as `check` takes them
     dates = [parse_date(d, "--dates") for d in split_list(dates_opt)] or None
     since_date = parse_date(since, "--since") if since else None
     hist = history_of(list(files), settings, dates=dates, since=since_date)
