@@ -219,8 +219,9 @@ def test_1440_copies_of_one_row_are_one_bounded_finding(tmp_path, run_cli, monke
                     + "LEO RUIZ,20123456,03/04/1985\n", encoding="utf-8")
     result = run_cli("check", path, "--select", "DU01", "-f", "json", "--as-of", "2026-11-22")
     assert result.exit_code == 0
-    assert len(result.stdout) < 5000  # was 88.7 MB for this shape
     report = json.loads(result.stdout)
+    # the findings stay small (was 88.7 MB for this shape); the report's fixed-size verdict block aside
+    assert len(json.dumps(report["findings"], indent=2)) < 3000 and len(result.stdout) < 20000
     [finding] = report["findings"]
     assert finding["row"] == 2 and finding["related_rows"] == list(range(1, 11))
     assert finding["message"].startswith("Exact copy of row 1: 1440 copies in all (rows 1, 2,")
