@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .errors import ConfigError, DbHygieneError
 from .report import REGISTRY as FORMATS
+from .safe_text import escape
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -27,7 +28,8 @@ class ToolError(click.ClickException):
     exit_code = EXIT_ERROR
 
     def show(self, file=None) -> None:
-        click.echo(f"dbhygiene: error: {self.format_message()}", err=True)
+        # one line whatever the message holds (zip member, sheet, path, value): see safe_text
+        click.echo(f"dbhygiene: error: {escape(self.format_message(), max_len=2000)}", err=True)
 
 
 class OneLineErrors:
@@ -76,26 +78,6 @@ def guard(fn):
             raise ToolError(f"internal error: {type(exc).__name__}: {exc}") from None
 
     return wrapper
-
-
-def open_private(path: Path, input_paths: list[Path]):
-    """Open an output file readable by the owner only (0600); never one of the inputs."""
-    resolved = path.resolve()
-    for src in input_paths:
-        same = src.exists() and resolved == src.resolve()
-        if not same and src.exists() and path.exists():
-            try:
-                same = os.path.samefile(path, src)  # hard links, bind mounts
-            except OSError:
-                pass
-        if same:
-            raise ConfigError(f"refusing to write the report over the input file {src}")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    return os.fdopen(fd, "w", encoding="utf-8", newline="\n")
 
 
 def parse_date(value: str | dt.date, what: str) -> dt.date:
@@ -209,6 +191,7 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     """
     from .api import check_path
     from .catalogue import load_catalogue
+    from .output import check_destination, write_private
     from .engine import exit_code, select_rules
     from .report import RenderOptions, Report, SourceReport, renderers
 
@@ -220,6 +203,8 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
                               as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, select=select,
                               ignore=ignore, fail_on=fail_on, show_pii=show_pii, group_by=group_by)
     specs = select_rules(load_catalogue(), settings.select, settings.ignore)
+    if output is not None:
+        check_destination(output, list(files))  # refuse a link, a device or an input before any work
     sources = []
     for path in files:
         ctx, result = check_path(path, settings)
@@ -231,8 +216,7 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     color = output is None and renderer.color and sys.stdout.isatty()
     renderer.render(report, buffer, RenderOptions(color=color, max_per_rule=max_per_rule, statistics=statistics))
     if output is not None:
-        with open_private(output, list(files)) as fh:
-            fh.write(buffer.getvalue())
+        write_private(output, buffer.getvalue(), inputs=list(files))
     else:
         click.echo(buffer.getvalue(), nl=False, color=color)
     if any(s.result.crashed for s in sources):
@@ -300,7 +284,7 @@ def sample(rows, seed, as_of, output, encoding):
     from .sample import write_sample
 
     key_path = write_sample(output, rows=rows, seed=seed, as_of=parse_date(as_of, "--as-of"), encoding=encoding)
-    click.echo(f"wrote {output} ({rows} records) and {key_path}")
+    click.echo(escape(f"wrote {output} ({rows} records) and {key_path}"))
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .engine import Context
 from .normalise import DATE_FIELDS
 from .redact import show
+from .safe_text import escape
 
 
 def render_columns(ctx: Context, show_pii: bool = False) -> str:
@@ -37,4 +38,4 @@ def render_columns(ctx: Context, show_pii: bool = False) -> str:
             lines.append("")
             lines.append(f"{name}: {parts}")
             lines.append(f"  {ctx.date_notes[name].describe()}")
-    return "\n".join(lines) + "\n"
+    return "".join(escape(line) + "\n" for line in lines)

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .output import write_private
 
 HEADERS = ["APELLIDO Y NOMBRE", "TIPO DOC", "NRO DOC", "F. NAC.", "SEXO", "DELITO", "JUZGADO", "NRO CAUSA",
            "FECHA ALTA", "PROVINCIA"]
@@ -720,18 +721,6 @@ def render(columns: list[pa.Array], encoding: str = "cp1252") -> bytes:
     return text.encode(encoding)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fd = -1
-            fh.write(data)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-
-
 def key_path_for(output: str | Path) -> Path:
     output = Path(output)
     return output.with_name(f"{output.stem}.key.json")
@@ -747,7 +736,7 @@ def write_sample(output: str | Path, *, rows: int = 5000, seed: int = 7, as_of: 
     columns, key = generate(rows, seed, as_of)
     key["encoding"] = encoding
     key["file"] = output.name
-    _write_private(output, render(columns, encoding))
+    write_private(output, render(columns, encoding))
     key_path = key_path_for(output)
-    _write_private(key_path, (json.dumps(key, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_private(key_path, (json.dumps(key, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
     return key_path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..safe_text import json_escape
 from . import SCHEMA_VERSION, RenderOptions, Report
 
 
@@ -49,5 +50,5 @@ def as_dict(report: Report) -> dict:
 
 
 def render(report: Report, out, options: RenderOptions = RenderOptions()) -> None:
-    json.dump(as_dict(report), out, ensure_ascii=False, indent=2, default=str)
-    out.write("\n")
+    # C1 controls, bidi overrides, zero-width characters and lone surrogates as \u escapes
+    out.write(json_escape(json.dumps(as_dict(report), ensure_ascii=False, indent=2, default=str)) + "\n")

@@ -1,10 +1,16 @@
-"""Human-readable report: grouped by rule, most severe first; colour on a terminal."""
+"""Human-readable report: grouped by rule, most severe first; colour on a terminal.
+
+Every line is written through ``Lines.add``, which escapes each segment (``safe_text.escape``)
+before styling it: no value from the input (message, note, column, path, sheet, figure) can reach
+the terminal raw or start a line of its own. Nothing here writes to ``out`` directly.
+"""
 
 from __future__ import annotations
 
 import click
 
 from ..catalogue import load_catalogue
+from ..safe_text import escape
 from ..verdict import verdict_line
 from . import RenderOptions, Report
 from .common import grouped, headline_lines, overall_label, statistics
@@ -15,8 +21,22 @@ VERDICT_COLOURS = {"fails": "red", "concerns": "yellow", "passes": "green", "not
 MAX_PER_RULE = 20
 
 
-def _style(text: str, color: bool, **kw) -> str:
-    return click.style(text, **kw) if color else text
+class Lines:
+    """The renderer's only door to ``out``: one call, one escaped line.
+
+    ``add(*segments)``: each segment is text or ``(text, style)`` with click.style keywords.
+    """
+
+    def __init__(self, out, color: bool):
+        self.out, self.color = out, color
+
+    def __call__(self, *segments) -> None:
+        parts = []
+        for seg in segments:
+            text, style = (seg, None) if isinstance(seg, str) else seg
+            text = escape(text)
+            parts.append(click.style(text, **style) if style and self.color else text)
+        self.out.write("".join(parts) + "\n")
 
 
 def _where(f) -> str:
@@ -28,57 +48,57 @@ def _where(f) -> str:
     return where
 
 
-def render_verdict(report: Report, w, color: bool) -> None:
+def render_verdict(report: Report, add: Lines) -> None:
     verdict = report.verdict
     principle = verdict["principle"] or {"number": 6, "title": "principle 6"}
-    w("\n" + _style(f"Principle {principle['number']} ({principle['title'].lower()}): "
-                    f"{overall_label(verdict).upper()}", color, bold=True, fg=VERDICT_COLOURS[verdict["overall"]])
-      + "\n")
+    add("")
+    add((f"Principle {principle['number']} ({principle['title'].lower()}): {overall_label(verdict).upper()}",
+         {"bold": True, "fg": VERDICT_COLOURS[verdict["overall"]]}))
     for req in verdict["requirements"]:
         line = verdict_line(req)
-        w("  " + _style(line[:15], color, fg=VERDICT_COLOURS[req["status"]]) + line[15:] + "\n")
-    w("  figures: " + "; ".join(headline_lines(verdict)) + "\n")
+        add("  ", (line[:15], {"fg": VERDICT_COLOURS[req["status"]]}), line[15:])
+    add("  figures: " + "; ".join(headline_lines(verdict)))
 
 
-def render_statistics(report: Report, w) -> None:
+def render_statistics(report: Report, add: Lines) -> None:
     rows = statistics(report)
     width = max((len(str(r["count"])) for r in rows), default=1)
     for r in rows:
-        w(f"{r['count']:>{width}}  {r['rule']}  [{r['severity']}]  {r['name']}\n")
-    w(f"{sum(r['count'] for r in rows)} findings\n")
+        add(f"{r['count']:>{width}}  {r['rule']}  [{r['severity']}]  {r['name']}")
+    add(f"{sum(r['count'] for r in rows)} findings")
 
 
 def render(report: Report, out, options: RenderOptions = RenderOptions()) -> None:
+    add = Lines(out, options.color)
     if options.statistics:
-        render_statistics(report, out.write)
+        render_statistics(report, add)
         return
-    color = options.color
     max_per_rule = options.max_per_rule if options.max_per_rule is not None else MAX_PER_RULE
     catalogue = load_catalogue()
-    w = out.write
-    w(_style("dbhygiene", color, bold=True) + f" {report.tool['version']} · profile {report.profile} · "
-      f"ages as of {report.as_of}" + ("" if report.show_pii else " · personal data redacted") + "\n")
-    render_verdict(report, w, color)
+    add(("dbhygiene", {"bold": True}), f" {report.tool['version']} · profile {report.profile} · "
+        f"ages as of {report.as_of}" + ("" if report.show_pii else " · personal data redacted"))
+    render_verdict(report, add)
     for source in report.sources:
         facts = source.ctx.facts
-        w(f"\n{facts.path}: {facts.rows} records, {facts.format}"
-          + (f", {facts.encoding}" if facts.encoding else "")
-          + (f", delimiter {facts.delimiter!r}" if facts.delimiter else "")
-          + (f", sheet {facts.sheet}" if facts.sheet else "") + "\n")
+        add("")
+        add(f"{facts.path}: {facts.rows} records, {facts.format}"
+            + (f", {facts.encoding}" if facts.encoding else "")
+            + (f", delimiter {facts.delimiter!r}" if facts.delimiter else "")
+            + (f", sheet {facts.sheet}" if facts.sheet else ""))
         mapped = ", ".join(f"{m.column}→{f}" + ("" if m.score >= 100 else f" ({m.score:.0f})")
                            for f, m in source.ctx.mapping.matches.items())
-        w(f"  columns: {mapped or 'none recognised'}\n")
+        add(f"  columns: {mapped or 'none recognised'}")
         for note in source.ctx.date_notes.values():
-            w(f"  dates: {note.describe()}\n")
+            add(f"  dates: {note.describe()}")
         for note in source.ctx.load_notes:
-            w(f"  note: {note}\n")
+            add(f"  note: {note}")
         for crash in source.result.crashed:
-            w(_style(f"  rule {crash['rule']} crashed: {crash['error']}", color, fg="red") + "\n")
+            add((f"  rule {crash['rule']} crashed: {crash['error']}", {"fg": "red"}))
         for code, items in grouped(source.result.findings).items():
             spec = catalogue[code]
             sev = items[0].severity
-            w("\n" + _style(f"{code} {spec.name}", color, bold=True, fg=COLOURS[sev])
-              + f" [{sev}] ×{len(items)}: {spec.summary}\n")
+            add("")
+            add((f"{code} {spec.name}", {"bold": True, "fg": COLOURS[sev]}), f" [{sev}] ×{len(items)}: {spec.summary}")
             for f in items[:max_per_rule]:
                 extra = ""
                 if f.related_rows:
@@ -88,21 +108,22 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
                     extra += f" (score {f.score:g})"
                 if f.confidence != "high":
                     extra += f" (confidence {f.confidence})"
-                w(f"  {_where(f)}: {f.message}{extra}\n")
+                add(f"  {_where(f)}: {f.message}{extra}")
             if len(items) > max_per_rule:
-                w(f"  … and {len(items) - max_per_rule} more (use --format json for all)\n")
+                add(f"  … and {len(items) - max_per_rule} more (use --format json for all)")
         for code, stats in source.result.stats.items():
-            lines = stats.get("lines") if isinstance(stats, dict) else None
-            if lines:
-                w("\n" + _style(f"{code} figures", color, bold=True) + "\n")
-                for line in lines:
-                    w(f"  {line}\n")
+            figures = stats.get("lines") if isinstance(stats, dict) else None
+            if figures:
+                add("")
+                add((f"{code} figures", {"bold": True}))
+                for line in figures:
+                    add(f"  {line}")
     summary = report.summary()
-    w("\n")
+    add("")
     if summary["not_assessable"]:
-        w(_style("Not assessable", color, bold=True) + " (fields missing from the export):\n")
+        add(("Not assessable", {"bold": True}), " (fields missing from the export):")
         for item in summary["not_assessable"]:
-            w(f"  {item['rule']} {item['name']}: needs {', '.join(item['missing_fields'])}\n")
+            add(f"  {item['rule']} {item['name']}: needs {', '.join(item['missing_fields'])}")
     sev = summary["by_severity"]
-    w(_style(f"{summary['findings']} findings", color, bold=True)
-      + f" ({sev['error']} errors, {sev['warning']} warnings, {sev['info']} notices)\n")
+    add((f"{summary['findings']} findings", {"bold": True}),
+        f" ({sev['error']} errors, {sev['warning']} warnings, {sev['info']} notices)")

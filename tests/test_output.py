@@ -1,0 +1,132 @@
+"""`-o` writes atomically, owner-only, and never through a link or onto a device (issue 10, item 3)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+from conftest import error_line, file_state
+
+from dbhygiene.cli import cli
+from dbhygiene.output import write_private
+
+
+def test_dev_null_is_refused_and_keeps_its_mode(spanish_cp1252, run_cli, in_tmp):
+    before = os.stat("/dev/null")
+    result = run_cli("check", spanish_cp1252, "-o", "/dev/null")
+    after = os.stat("/dev/null")
+    assert result.exit_code == 2
+    assert "not a regular file" in error_line(result)
+    assert stat.S_ISCHR(after.st_mode) and after.st_mode == before.st_mode
+    assert after.st_rdev == before.st_rdev
+
+
+def test_symlink_destination_is_refused_and_its_target_untouched(spanish_cp1252, run_cli, in_tmp):
+    target = in_tmp / "precious.txt"
+    target.write_text("keep me\n")
+    os.chmod(target, 0o644)
+    state = file_state(target)
+    link = in_tmp / "report.json"
+    link.symlink_to(target)
+    result = run_cli("check", spanish_cp1252, "-f", "json", "-o", link)
+    assert result.exit_code == 2
+    assert "symbolic link" in error_line(result)
+    assert file_state(target) == state
+    assert link.is_symlink()
+
+
+def test_dangling_symlink_is_refused_and_nothing_is_created(spanish_cp1252, run_cli, in_tmp):
+    link = in_tmp / "report.json"
+    link.symlink_to(in_tmp / "nowhere.json")
+    result = run_cli("check", spanish_cp1252, "-o", link)
+    assert result.exit_code == 2
+    assert not (in_tmp / "nowhere.json").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_fifo_or_folder_destination_is_refused(spanish_cp1252, run_cli, in_tmp, kind):
+    dest = in_tmp / "out"
+    if kind == "fifo":
+        os.mkfifo(dest, 0o644)
+    else:
+        dest.mkdir(mode=0o755)
+    mode = os.lstat(dest).st_mode
+    result = run_cli("check", spanish_cp1252, "-o", dest)  # a FIFO would block forever if opened
+    assert result.exit_code == 2
+    line = error_line(result)
+    assert "not a regular file" in line or "is a directory" in line
+    assert os.lstat(dest).st_mode == mode
+
+
+def test_existing_regular_file_is_replaced_by_a_new_0600_file(spanish_cp1252, run_cli, in_tmp):
+    dest = in_tmp / "report.txt"
+    dest.write_text("old report\n")
+    os.chmod(dest, 0o644)
+    other = in_tmp / "hardlink.txt"
+    os.link(dest, other)
+    old_inode = os.stat(dest).st_ino
+    result = run_cli("check", spanish_cp1252, "-o", dest)
+    assert result.exit_code in (0, 1), result.stderr
+    st = os.stat(dest)
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    assert st.st_ino != old_inode  # a new file renamed into place, not the old one truncated
+    assert "findings" in dest.read_text()
+    # the other name of the old file still holds the old bytes and mode: not ours to change
+    assert other.read_text() == "old report\n" and stat.S_IMODE(os.stat(other).st_mode) == 0o644
+    assert [p.name for p in in_tmp.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_new_file_is_0600_even_under_a_permissive_umask(spanish_cp1252, run_cli, in_tmp):
+    os.umask(0)
+    dest = in_tmp / "new.json"
+    result = run_cli("check", spanish_cp1252, "-f", "json", "-o", dest)
+    assert result.exit_code in (0, 1)
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+
+
+def test_failed_write_leaves_no_temporary_file_and_the_old_report(in_tmp):
+    dest = in_tmp / "report.txt"
+    dest.write_text("old\n")
+
+    class Boom(str):
+        def encode(self, *a, **k):
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_private(dest, Boom("new"))
+    assert dest.read_text() == "old\n"
+    assert [p.name for p in in_tmp.iterdir()] == ["report.txt"]
+
+
+def test_unwritable_folder_is_one_line_exit_2_for_an_ordinary_user(tmp_path):
+    """As uid 65534 in a forked child (we run as root, which may write anywhere): a folder it
+    cannot write gives one line and exit 2, and nothing is left behind."""
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o755)
+    data = tmp_path / "in.csv"
+    data.write_text("APELLIDO Y NOMBRE;NRO DOC\nPEREZ, JUAN;20123456\n")
+    os.chmod(tmp_path, 0o755)
+    os.chmod(data, 0o644)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: drop to nobody, run the command in-process, report through the pipe
+        code = 99
+        try:
+            os.close(read_end)
+            os.setgid(65534)
+            os.setuid(65534)
+            result = CliRunner().invoke(cli, ["check", str(data), "-o", str(folder / "r.txt")])
+            os.write(write_end, result.stderr.encode("utf-8", "replace"))
+            code = result.exit_code
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as fh:
+        stderr = fh.read().decode("utf-8")
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write" in lines[0], stderr
+    assert list(folder.iterdir()) == []
