@@ -312,16 +312,18 @@ def history(files, dates_opt, since, fmt, output, people_opt, show_pii, **inputs
     """
     from .history import history_of
     from .history_report import RENDERERS
+    from .output import check_destination, write_private
 
     settings = build_settings(**inputs, show_pii=show_pii)  # every input option, as `check` takes them
     dates = [parse_date(d, "--dates") for d in split_list(dates_opt)] or None
     since_date = parse_date(since, "--since") if since else None
+    if output is not None:
+        check_destination(output, list(files))
     hist = history_of(list(files), settings, dates=dates, since=since_date)
     buffer = io.StringIO()
     RENDERERS[fmt](hist, buffer, show_pii=show_pii, everyone=people_opt == "all")
     if output is not None:
-        with open_private(output, list(files)) as fh:
-            fh.write(buffer.getvalue())
+        write_private(output, buffer.getvalue(), inputs=list(files))
     else:
         click.echo(buffer.getvalue(), nl=False)
 

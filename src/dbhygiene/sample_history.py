@@ -19,7 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .sample import HEADERS, _days, _format_dates, _format_dni, _People, _write_private, render
+from .output import write_private
+from .sample import HEADERS, _days, _format_dates, _format_dni, _People, render
 
 ALT_HEADERS = ["NOMBRE COMPLETO", "TIPO DE DOCUMENTO", "NUMERO DE DOCUMENTO", "FECHA DE NACIMIENTO", "SEXO",
                "DELITO", "JUZGADO", "CAUSA", "FECHA DE ALTA", "PROVINCIA"]
@@ -143,8 +144,8 @@ def write_versions(output_dir: str | Path, *, rows: int = 2000, seed: int = 11, 
             data = render(cols, "cp1252")
             key["versions"][i].update(format="csv", encoding="cp1252")
         key["versions"][i]["file"] = path.name
-        _write_private(path, data)
+        write_private(path, data)
         paths.append(path)
     key_path = out / "history.key.json"
-    _write_private(key_path, (json.dumps(key, indent=1) + "\n").encode("utf-8"))
+    write_private(key_path, (json.dumps(key, indent=1) + "\n").encode("utf-8"))
     return paths, key_path
