@@ -4,7 +4,8 @@ A check is a small vectorised function bound to a rule code with ``@implements("
 the run ``Context`` and the rule's resolved options and returns one of:
 
 * a boolean mask (one value per record): each True record is a finding;
-* a hits frame with a ``pos`` column (0-based record position) and optionally ``field``,
+* a hits frame with a ``pos`` column (0-based record position; -1 for a list-level finding,
+  reported with ``row`` None) and optionally ``field``,
   ``related`` (list of positions), ``score``, ``confidence`` and any values the rule's message
   template names;
 * a ``CheckResult`` holding such hits plus list-level ``stats`` for the report.
@@ -160,17 +161,18 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
     missing = [n for n in names if n not in hits.columns and n not in ctx.frame.columns
                and n not in ("row", "code")]
     pos = hits["pos"].to_numpy(dtype=np.int64)
+    listwide = pos < 0  # list-level findings: no record
     columns: dict[str, list] = {}
     for name in record_fields:
-        values = ctx.frame[name].iloc[pos].to_numpy(dtype=object, na_value=None)  # only the hit rows
-        columns[name] = [show(name, v, show_pii) for v in values]
+        values = ctx.frame[name].iloc[np.where(listwide, 0, pos)].to_numpy(dtype=object, na_value=None)
+        columns[name] = [None if lw else show(name, v, show_pii) for v, lw in zip(values, listwide)]
     for name in names:
         if name in hits.columns:
             columns[name] = [_fmt(v) for v in hits[name].to_numpy(dtype=object)]
     for name in missing:
         columns[name] = ["(not mapped)"] * len(hits)
     rows = pos + 1
-    lines = ctx.lines[pos] if ctx.lines is not None else None
+    lines = ctx.lines[np.where(listwide, 0, pos)] if ctx.lines is not None else None
     fields = hits["field"].tolist() if "field" in hits.columns else [spec.requires[0] if spec.requires else None] * len(hits)
     related = hits["related"].tolist() if "related" in hits.columns else None
     scores = hits["score"].tolist() if "score" in hits.columns else None
@@ -181,7 +183,8 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
         rel = tuple(int(p) + 1 for p in related[i]) if related is not None and related[i] is not None else ()
         out.append(Finding(
             rule=spec.code, name=spec.name, severity=spec.severity, principles=spec.principles,
-            source=ctx.facts.path, row=int(rows[i]), line=int(lines[i]) if lines is not None else None,
+            source=ctx.facts.path, row=None if listwide[i] else int(rows[i]),
+            line=int(lines[i]) if lines is not None and not listwide[i] else None,
             field=fields[i], message=spec.message.format_map(values), related_rows=rel,
             confidence=confidence[i] if confidence is not None else "high",
             score=round(float(scores[i]), 1) if scores is not None and scores[i] is not None else None,

@@ -25,6 +25,7 @@ CANONICAL_FIELDS = (
     # real published lists (issue 11)
     "nationality", "passport", "listing_reason", "aliases", "subject_type", "group_id", "name_type",
     "place_of_birth",
+    "status", "expiry_date",  # warrant status and listing expiry (issue 9)
 )
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

@@ -28,7 +28,7 @@ from . import textops
 from .errors import ConfigError
 from .mapping import Mapping
 
-DATE_FIELDS = ("birth_date", "entry_date", "review_date", "photo_date")
+DATE_FIELDS = ("birth_date", "entry_date", "review_date", "photo_date", "expiry_date")
 STATUSES = ("ok", "blank", "partial", "invalid", "ambiguous")
 ID_SEPARATORS = " \t\n\r\f.-_/"
 ORDERS = {"DMY": "dmy", "MDY": "mdy", "YMD": "ymd"}

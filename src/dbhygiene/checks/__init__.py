@@ -1,5 +1,5 @@
 """Rule implementations, one module per family. Importing this package registers them all."""
 
-from . import dates, duplicates, identity, minors, names, structure  # noqa: F401
+from . import dates, duplicates, identity, legitimacy, minors, names, structure  # noqa: F401
 
-FAMILY_MODULES = ["dates", "duplicates", "identity", "minors", "names", "structure"]
+FAMILY_MODULES = ["dates", "duplicates", "identity", "legitimacy", "minors", "names", "structure"]
