@@ -222,7 +222,8 @@ def subset_context(ctx: Context, positions: np.ndarray) -> Context:
 def map_back(hits: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     """Subset positions (``pos``, ``related``, and 1-based ``*_row`` values) back to the file's rows."""
     hits = hits.copy()
-    hits["pos"] = positions[hits["pos"].to_numpy(dtype=np.int64)]
+    pos = hits["pos"].to_numpy(dtype=np.int64)
+    hits["pos"] = np.where(pos < 0, -1, positions[np.where(pos < 0, 0, pos)])  # -1: list-level, stays so
     if "related" in hits.columns:
         hits["related"] = [None if r is None else positions[np.asarray(r, dtype=np.int64)].tolist()
                            for r in hits["related"]]
