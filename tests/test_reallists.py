@@ -245,3 +245,95 @@ def test_du01_related_rows_option(tmp_path):
     _, result = check_path(path, settings(select=["DU01"], rule_options={"DU01": {"max_related_rows": 3}}))
     [finding] = result.findings
     assert finding.related_rows == (1, 2, 3) and "and 3 more" in finding.message
+
+
+# --- ID06: shape outliers learnt from the column ------------------------------------------------
+
+def _cnic_file(tmp_path, extra_rows: str):
+    rows = "".join(f"PERSON {i},{3520200000000 + i * 7919}\n" for i in range(60))
+    path = tmp_path / "pk.csv"
+    path.write_text("Name,CNIC\n" + rows + extra_rows, encoding="utf-8")
+    return path
+
+
+def test_id06_reports_short_and_lettered_ids_with_the_expected_shape(tmp_path):
+    path = _cnic_file(tmp_path, "SHORT ONE,5\nLETTERED ONE,CJ11021747671\nBLANK ONE,\nDASHED ONE,35202-1234567-1\n")
+    _, result = check_path(path, settings(select=["ID06"], show_pii=True))
+    found = {f.row: f.message for f in result.findings}
+    assert sorted(found) == [61, 62]  # blank is ID02's; dashes are separators, not shape
+    assert found[61] == "National ID 5 is 1 digit, where 96.8% of this column's IDs are 13 digits"
+    assert "is 2 letters then 11 digits" in found[62]
+
+
+def test_id06_is_silent_without_a_dominant_shape(tmp_path):
+    rows = "".join(f"P{i},{'1' * (5 + i % 6)}{i}\n" for i in range(60))
+    path = tmp_path / "mixed.csv"
+    path.write_text("Name,CNIC\n" + rows, encoding="utf-8")
+    _, result = check_path(path, settings(select=["ID06"]))
+    assert result.findings == []
+
+
+def test_describe_shape():
+    from dbhygiene.checks.id_shape import describe_shape
+
+    assert describe_shape("9999999999999") == "13 digits"
+    assert describe_shape("AA999") == "2 letters then 3 digits"
+    assert describe_shape("A") == "1 letter"
+
+
+# --- entry year from a record key, possible minors ---------------------------------------------
+
+def _notices(tmp_path, ids_and_dobs):
+    path = tmp_path / "notices.json"
+    path.write_text(json.dumps([{"entity_id": i, "forename": "X", "name": "Y", "date_of_birth": d}
+                                for i, d in ids_and_dobs]))
+    return path
+
+
+def test_entry_year_comes_from_the_record_key(tmp_path):
+    more = [(f"2010/{i}", "1970/01/02") for i in range(8)]
+    path = _notices(tmp_path, [("2017/1", "1999/10/24"), ("2016/2", "1970/01/02"), *more, ("bad", "1970/01/02")])
+    ctx = prepare(path, settings())
+    assert ctx.frame["entry_date__key_year"].tolist()[:3] == [2017, 2016, 2010]
+    assert ctx.frame["entry_date__key_year"].isna().tolist() == [False] * 10 + [True]
+    assert any("entry year read from the record id for 10 of 11 records" in n for n in ctx.load_notes)
+
+
+def test_entry_year_needs_nearly_every_key(tmp_path):
+    path = _notices(tmp_path, [("2017/1", "1999/10/24"), ("A-1", "1970/01/02"), ("A-2", "1970/01/02")])
+    assert "entry_date__key_year" not in prepare(path, settings()).frame.columns
+
+
+def test_possible_minor_from_notice_year(tmp_path):
+    path = _notices(tmp_path, [("2017/1", "1999/10/24"),   # 17 or 18 in 2017: possible
+                               ("2017/2", "1999/01/01"),   # 18 all of 2017: adult
+                               ("2015/3", "2000/06/01"),   # 14-15 in 2015: a minor, adult now
+                               ("2016/4", "1998")])        # birth year only: 17-18
+    _, result = check_path(path, settings(select=["MN07", "MN01"]))
+    got = [(f.rule, f.row, f.confidence) for f in result.findings]
+    assert got == [("MN07", 1, "low"), ("MN07", 3, "medium"), ("MN07", 4, "low")]
+    assert "aged 17-18 when listed in 2017, the year the record id embeds" in result.findings[0].message
+
+
+def test_possible_minor_is_not_read_without_the_profile_option(tmp_path, monkeypatch):
+    from dbhygiene import catalogue
+
+    profile = dict(catalogue.load_profile("generic"))
+    profile.pop("entry_year_from_record_id")
+    monkeypatch.setattr("dbhygiene.api.load_profile", lambda name: profile)
+    path = _notices(tmp_path, [("2017/1", "1999/10/24")])
+    _, result = check_path(path, settings(select=["MN07"]))
+    assert result.findings == []
+
+
+# --- GN02: a file of people on which no rule about people ran -----------------------------------
+
+def test_unrecognised_file_of_people_is_not_clean(tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "noheader.csv"
+    path.write_text("12345,ALI KHAN,01/01/1980\n12346,SARA AHMED,02/02/1985\n", encoding="utf-8")
+    result = run_cli("check", path, "--as-of", "2026-11-22")
+    assert result.exit_code == 1
+    assert "GN02" in result.stdout and "No rule about people could run" in result.stdout
+    mapped = run_cli("check", path, "--as-of", "2026-11-22", "--map", "ALI KHAN=full_name", "--select", "GN02,NM")
+    assert "GN02" not in mapped.stdout

@@ -280,8 +280,34 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
         if rule_stats:
             stats[spec.code] = rule_stats
         findings.extend(build_findings(spec, hits, ctx, show_pii))
+    findings.extend(_no_person_rule_ran(ctx, specs, not_assessable, crashed))
     findings.sort(key=lambda f: (f.row is not None, f.row or 0, f.rule))
     return RunResult(findings=findings, not_assessable=not_assessable, stats=stats, crashed=crashed)
+
+
+PERSON_FIELDS = ("full_name", "birth_date", "national_id")
+NO_PERSON_RULE_CODE = "GN02"
+
+
+def _no_person_rule_ran(ctx: Context, specs: list[RuleSpec], not_assessable: list[dict],
+                        crashed: list[dict]) -> list[Finding]:
+    """GN02: a file of people on which none of the selected rules about people could run."""
+    spec = next((s for s in specs if s.code == NO_PERSON_RULE_CODE), None)
+    # a rule that needs no field (MN05 reads whatever offence or court text there is) is no evidence
+    person_specs = [s for s in specs if s.applies_to == "person" and s.shape != "notice" and s.requires]
+    if spec is None or not person_specs or not len(ctx.frame):
+        return []
+    people = person_rows(ctx)
+    if people is not None and not len(people):
+        return []  # every record is an entity, vessel or aircraft: not a list of people
+    blocked = {a["rule"] for a in not_assessable} | {c["rule"] for c in crashed}
+    if any(s.code not in blocked for s in person_specs):
+        return []
+    message = spec.message.format(rows=len(ctx.frame) if people is None else len(people),
+                                  fields=", ".join(PERSON_FIELDS),
+                                  rules=", ".join(s.code for s in person_specs))
+    return [Finding(rule=spec.code, name=spec.name, severity=spec.severity, principles=spec.principles,
+                    source=ctx.facts.path, row=None, line=None, field=None, message=message)]
 
 
 def exit_code(findings: list[Finding], fail_on: str) -> int:

@@ -404,6 +404,11 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
         _normalise_dates_and_ids(out, notes, profile, order, as_of, tokens)
         if names is not None:
             out["full_name__clean"], out["full_name__key"] = names.result()
+    from .record_key import derive_entry_year
+
+    key_note = derive_entry_year(out, profile, as_of)
+    if key_note:
+        mapping.notes.append(key_note)
     return Normalised(frame=out, mapping=mapping, date_notes=notes)
 
 
