@@ -337,3 +337,12 @@ def test_unrecognised_file_of_people_is_not_clean(tmp_path, run_cli, monkeypatch
     assert "GN02" in result.stdout and "No rule about people could run" in result.stdout
     mapped = run_cli("check", path, "--as-of", "2026-11-22", "--map", "ALI KHAN=full_name", "--select", "GN02,NM")
     assert "GN02" not in mapped.stdout
+
+
+def test_id04_does_not_fire_between_rows_of_one_subject(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("Group ID,Name,DOB,NI Number\n"
+                    "7,ANA MORALES,01/01/1970,X100001\n7,ANA MORALES,01/01/1970,X200002\n"
+                    "8,LUIS QUIROGA,02/02/1972,Y100001\n9,LUIS QUIROGA,02/02/1972,Y200002\n", encoding="utf-8")
+    _, result = check_path(path, settings(select=["ID04"], columns={"national_id": "NI Number"}))
+    assert [(f.row, f.related_rows) for f in result.findings] == [(4, (3, 4))]
