@@ -8,8 +8,10 @@ import pytest
 
 from dbhygiene.api import Settings, check_path, prepare
 from dbhygiene.checks.dates import ages_at, calendar_age, frequency_outliers, swapped_day_month, ymd
+from dbhygiene.catalogue import load_profile
 from dbhygiene.normalise import parse_dates
 
+MONTH_NAMES = load_profile("generic")["month_names"]
 AS_OF = dt.date(2026, 11, 22)
 
 
@@ -32,7 +34,7 @@ def triples(result):
 
 def parse(values, order=None, dayfirst=True):
     out, note = parse_dates(pd.Series(values, dtype="str"), dayfirst=dayfirst, order=order, as_of=AS_OF,
-                            field_name="birth_date", no_data_tokens=("S/D",))
+                            field_name="birth_date", no_data_tokens=("S/D",), month_names=MONTH_NAMES)
     return out, note
 
 
@@ -129,14 +131,18 @@ def test_swapped_day_month():
     assert str(out[0]) == "2002-03-10" and np.isnat(out[1])
 
 
-def test_birth_year_only_gives_a_one_year_bracket(tmp_path):
-    ctx = prepare(write(tmp_path, "nombre;fecha nacimiento\nA;2005\nB;12/1979\nC;14/02/1980\n"),
+def test_partial_birth_dates_are_intervals(tmp_path):
+    ctx = prepare(write(tmp_path, "nombre;fecha nacimiento\nA;2005\nB;12/1979\nC;14/02/1980\nD;06/1979\n"),
                   Settings(as_of=AS_OF))
     n = len(ctx.frame)
     ages = ages_at(ctx, np.full(n, 2023), np.full(n, 6), np.full(n, 30))
-    assert ages.lo.tolist() == [17, 43, 43] and ages.hi.tolist() == [18, 44, 43]
-    assert ages.exact.tolist() == [False, False, True]
-    assert ages.text(np.arange(n)).tolist() == ["17-18 (birth year only)", "43-44 (birth year only)", "43"]
+    # a year gives a one-year bracket; a month keeps its month: born in December 1979, 43 on 30 June 2023
+    assert ages.lo.tolist() == [17, 43, 43, 44] and ages.hi.tolist() == [18, 43, 43, 44]
+    assert ages.exact.tolist() == [False, False, True, False]
+    assert ages.text(np.arange(n)).tolist() == ["17-18 (birth date: year only)", "43 (birth date: month and year only)",
+                                                "43", "44 (birth date: month and year only)"]
+    ages = ages_at(ctx, np.full(n, 2023), np.full(n, 6), np.full(n, 15))  # mid-June: June 1979 straddles
+    assert (ages.lo[3], ages.hi[3]) == (43, 44)
     ages = ages_at(ctx, np.full(n, 2023), np.full(n, 12), np.full(n, 31))  # on 31 December the bracket closes
     assert ages.lo.tolist()[0] == ages.hi.tolist()[0] == 18
 
@@ -179,11 +185,23 @@ def test_db04_born_after_listing(tmp_path):
 
 def test_db05_boundary_and_option(tmp_path):
     text = DATED + "A;1;10/05/1909;10/05/2019\nB;2;11/05/1908;10/05/2019\nC;3;10/05/1908;10/05/2019\n"
-    _, result = run(tmp_path, text, ["DB05"])
+    _, result = run(tmp_path, text, ["DB05"], as_of=dt.date(2019, 5, 10))
     assert triples(result) == [(3, "birth_date", "DB05")]  # 110 then 110 (day before) then 111
     assert "Age 111 at listing" in result.findings[0].message
-    _, result = run(tmp_path, text, ["DB05"], rule_options={"DB05": {"implausibly_old_age": 100}})
+    _, result = run(tmp_path, text, ["DB05"], rule_options={"DB05": {"implausibly_old_age": 100}},
+                    as_of=dt.date(2019, 5, 10))
     assert [f.row for f in result.findings] == [1, 2, 3]
+
+
+def test_db05_judges_the_reference_date_too(tmp_path):
+    # 110 at listing (fine), 117 on the reference date and still listed (not fine)
+    text = DATED + "A;1;10/05/1909;10/05/2019\nB;2;10/05/1950;10/05/2019\n"
+    _, result = run(tmp_path, text, ["DB05"])
+    assert triples(result) == [(1, "birth_date", "DB05")]
+    assert result.findings[0].message == ("Age 117 on the reference date 2026-11-22 (still listed) is above 110: "
+                                          "the birth date is probably wrong")
+    _, result = run(tmp_path, text, ["DB05"], rule_options={"DB05": {"implausibly_old_age_now": 117}})
+    assert triples(result) == []
 
 
 def test_db06_profile_placeholders(tmp_path):

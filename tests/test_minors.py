@@ -104,19 +104,47 @@ def test_mn01_library_traps_do_not_change_verdicts(tmp_path):
     assert str(ctx.frame["birth_date__date"].iloc[1].date()) == "2003-05-12"
 
 
-def test_mn01_birth_year_only_needs_the_whole_bracket(tmp_path):
+def test_mn01_partial_birth_dates_decide_with_the_interval(tmp_path):
     text = "nombre;fecha nacimiento;fecha alta\n" + "\n".join([
         "A;2003;30/06/2020",  # 16-17: a minor whatever the day
-        "B;2002;30/06/2020",  # 17-18: not certain, not flagged
-        "C;2002;31/12/2020",  # 18 on the last day of the year
+        "B;2002;30/06/2020",  # 17-18: undecidable, a possible minor
+        "C;2002;31/12/2020",  # 18 on the last day of the year: adult
         "D;2003;31/12/2020",  # 17
-        "E;12/2003;30/06/2020",  # month and year: the year alone decides (16-17)
+        "E;12/2002;30/06/2020",  # December 2002: certainly 17 (the month decides)
+        "F;01/2002;30/06/2020",  # January 2002: certainly 18
+        "G;06/2002;15/06/2020",  # June 2002, listed mid-June: 17 or 18
+        "H;00/00/2001;30/06/2020",  # year only: 18-19
     ]) + "\n"
     _, result = run(tmp_path, text, ["MN01"])
     found = by_row(result, "MN01")
-    assert sorted(found) == [1, 4, 5]
-    assert found[1].message.startswith("Age 16-17 (birth year only) at listing on 2020-06-30")
-    assert found[4].message.startswith("Age 17 (birth year only) at listing on 2020-12-31")
+    assert sorted(found) == [1, 2, 4, 5, 7]
+    assert found[1].message == "Age 16-17 (birth date: year only) at listing on 2020-06-30; under 18, the age of majority"
+    assert found[4].message.startswith("Age 17 (birth date: year only) at listing on 2020-12-31; under 18")
+    assert found[5].message.startswith("Age 17 (birth date: month and year only) at listing on 2020-06-30; under 18")
+    assert (found[5].confidence, found[5].severity) == ("high", "error")
+    assert found[2].message.startswith("Age 17-18 (birth date: year only) at listing on 2020-06-30; possibly under 18")
+    assert (found[2].confidence, found[2].severity) == ("low", "warning")
+    assert (found[7].confidence, found[7].severity) == ("low", "warning")
+    assert result.stats["MN01"]["minors"] == 3 and result.stats["MN01"]["possible_minors"] == 2
+
+
+def test_mn01_two_digit_years_take_the_plausible_century_whatever_the_reference_date(tmp_path):
+    text = "nombre;fecha nacimiento;fecha alta\n" + "\n".join([
+        "A;15/03/08;20/05/2020",  # 2008 (12 at listing); 1908 would be 112
+        "B;15/03/25;20/05/2026",  # 2025 would be 1 at listing: read as 1925 (101)
+        "C;25/12/03;20/05/2020",  # 2003: 16
+    ]) + "\n"
+    verdicts = []
+    for as_of in (dt.date(2026, 11, 22), dt.date(2024, 1, 1), dt.date(2030, 1, 1)):
+        ctx, result = run(tmp_path, text, ["MN01"], as_of=as_of)
+        verdicts.append([(f.row, f.message, f.confidence) for f in result.findings])
+        assert ctx.frame["birth_date__date"].dt.year.tolist() == [2008, 1925, 2003]
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+    assert [row for row, _, _ in verdicts[0]] == [1, 3]
+    assert all(conf == "medium" for _, _, conf in verdicts[0])  # never high on a two-digit year
+    assert "read as 2008; 1908 would give an implausible age at listing" in verdicts[0][0][1]
+    form = ctx.frame["birth_date__form"].astype(str).tolist()
+    assert form[1] == "a two-digit year, read as 1925; 2025 would give an implausible age at listing"
 
 
 def test_mn01_list_figures(tmp_path):
@@ -142,7 +170,7 @@ def test_mn01_list_figures(tmp_path):
     assert stats["still_minors"] == 2  # the 2-year-old (now 10) and the 16-year-old
     lines = stats["lines"]
     assert lines[0] == "5 records listed as minors (under 18 at listing), 4 distinct national IDs"
-    assert lines[1] == "by age at listing: 17: 2, 16: 1, 2: 1; birth year only: 1"
+    assert lines[1] == "by age at listing: 17: 2, 16: 1, 2: 1; partial birth date: 1"
     assert lines[2].startswith("by offence: ROBO: 2 (40%)")
     assert lines[3] == "by year listed: 2019: 2, 2020: 2; no usable entry date: 1"
     assert lines[4] == "youngest: age 2 at listing"

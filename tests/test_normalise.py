@@ -5,14 +5,16 @@ import pytest
 
 from dbhygiene.contract import normalised_schema
 from dbhygiene.mapping import map_columns
+from dbhygiene.catalogue import load_profile
 from dbhygiene.normalise import normalise, normalise_id, parse_dates
 
+MONTH_NAMES = load_profile("generic")["month_names"]
 AS_OF = dt.date(2026, 11, 22)
 
 
 def dates(values, dayfirst=True, order=None):
     out, note = parse_dates(pd.Series(values, dtype="str"), dayfirst=dayfirst, order=order, as_of=AS_OF,
-                            no_data_tokens=("S/D", "N/D"))
+                            no_data_tokens=("S/D", "N/D"), month_names=MONTH_NAMES)
     return out, note
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .catalogue import RuleSpec
 from .errors import CatalogueError, ConfigError
-from .findings import SEVERITY_RANK, Finding
+from .findings import SEVERITY_RANK, Finding, severity_for
 from .load import SourceFacts
 from .mapping import Mapping
 from .normalise import DateColumnNote
@@ -177,16 +177,19 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
     related = hits["related"].tolist() if "related" in hits.columns else None
     scores = hits["score"].tolist() if "score" in hits.columns else None
     confidence = hits["confidence"].tolist() if "confidence" in hits.columns else None
+    severities = hits["severity"].tolist() if "severity" in hits.columns else None
     out = []
     for i in range(len(hits)):
         values = {name: col[i] for name, col in columns.items()}
         rel = tuple(int(p) + 1 for p in related[i]) if related is not None and related[i] is not None else ()
+        conf = confidence[i] if confidence is not None else "high"
         out.append(Finding(
-            rule=spec.code, name=spec.name, severity=spec.severity, principles=spec.principles,
+            rule=spec.code, name=spec.name, principles=spec.principles,
+            severity=severity_for(severities[i] if severities is not None else spec.severity, conf),
             source=ctx.facts.path, row=None if listwide[i] else int(rows[i]),
             line=int(lines[i]) if lines is not None and not listwide[i] else None,
             field=fields[i], message=spec.message.format_map(values), related_rows=rel,
-            confidence=confidence[i] if confidence is not None else "high",
+            confidence=conf,
             score=round(float(scores[i]), 1) if scores is not None and scores[i] is not None else None,
         ))
     return out
@@ -250,6 +253,7 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
                 f"('{ctx.mapping.column('subject_type')}') does not mark as non-persons; skipped: {skipped}")
         if note not in ctx.load_notes:
             ctx.load_notes.append(note)
+    ctx.memo("rule_config").update(rule_config)  # a rule may honour another's option (DB08: MN01's majority)
     for spec in specs:
         if spec.shape == "notice":
             continue

@@ -6,6 +6,14 @@ from dataclasses import asdict, dataclass, field
 
 SEVERITIES = ("info", "warning", "error")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+# severity follows confidence: a low-confidence finding is at most a warning, so no error rests on a guess
+MAX_SEVERITY_BY_CONFIDENCE = {"high": "error", "medium": "error", "low": "warning"}
+
+
+def severity_for(severity: str, confidence: str) -> str:
+    """The rule's severity, lowered to what the finding's confidence allows."""
+    cap = MAX_SEVERITY_BY_CONFIDENCE.get(confidence, "error")
+    return severity if SEVERITY_RANK[severity] <= SEVERITY_RANK[cap] else cap
 
 
 @dataclass(frozen=True, slots=True)

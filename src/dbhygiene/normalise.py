@@ -1,8 +1,9 @@
 """Stage 3: turn mapped text columns into comparable values, keeping the originals.
 
-* Dates: every distinct string is parsed once (vectorised regexes over the distinct values, then
-  python-dateutil for the few left, e.g. "12 de marzo de 1985"); the result is broadcast back
-  with the factorize codes. Each cell gets a status: ok, blank, partial, invalid or ambiguous.
+* Dates: every distinct string is parsed once (vectorised regexes over the distinct values, see
+  ``dateforms``: partial dates, circa, ranges, alternatives, month names, Excel serials); the result
+  is broadcast back with the factorize codes. Each cell gets a status (ok, blank, partial, invalid
+  or ambiguous), the interval of days it allows (``__lo``/``__hi``) and its form (``__form``).
   The day/month order of a column comes from ``--date-format``, else from the values themselves
   (a first part > 12 proves day-first), else from the profile; the evidence is kept for the report.
 * IDs: dots, spaces, dashes and slashes removed, upper-cased.
@@ -24,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import textops
+from . import dateforms, textops
 from .errors import ConfigError
 from .mapping import Mapping
 
@@ -32,26 +33,6 @@ DATE_FIELDS = ("birth_date", "entry_date", "review_date", "photo_date", "expiry_
 STATUSES = ("ok", "blank", "partial", "invalid", "ambiguous")
 ID_SEPARATORS = " \t\n\r\f.-_/"
 ORDERS = {"DMY": "dmy", "MDY": "mdy", "YMD": "ymd"}
-
-_TIME = r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-RE_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + "$")
-RE_YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})" + _TIME + "$")
-RE_COMPACT = re.compile(r"^((?:1[89]|20)\d{2})(\d{2})(\d{2})$")
-RE_YEAR = re.compile(r"^(\d{4})$")
-RE_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
-RE_YEAR_MONTH = re.compile(r"^(\d{4})[/.\-](\d{1,2})$")
-
-MONTHS = {
-    # es
-    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
-    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
-    # pt
-    "janeiro": 1, "fevereiro": 2, "marco": 3, "maio": 5, "junho": 6, "julho": 7, "setembro": 9,
-    "outubro": 10, "novembro": 11, "dezembro": 12,
-    # fr
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "aout": 8, "octobre": 10, "novembre": 11, "decembre": 12,
-}
 
 
 @dataclass
@@ -89,22 +70,6 @@ class Normalised:
         return name in self.frame.columns
 
 
-def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    table = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-    days = table[np.clip(month, 0, 12)]
-    return np.where((month == 2) & leap, 29, days)
-
-
-def _to_datetime64(year: np.ndarray, month: np.ndarray, day: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    out = np.full(len(year), np.datetime64("NaT"), dtype="datetime64[D]")
-    if ok.any():
-        y, m, d = year[ok], month[ok], day[ok]
-        base = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1)
-        out[ok] = base.astype("datetime64[D]") + (d - 1)
-    return out
-
-
 def _arrow(values: pd.Series) -> pa.Array:
     """Zero-copy view of a text column as a pyarrow array."""
     arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) else pa.array(
@@ -116,24 +81,6 @@ def _arrow(values: pd.Series) -> pa.Array:
 
 def _from_arrow(arr: pa.Array, index) -> pd.Series:
     return pd.Series(pd.array(arr, dtype="str"), index=index)
-
-
-def _extract(values: pa.Array, pattern: re.Pattern) -> list[pa.Array] | None:
-    """Capture groups of a regex over an arrow string array (RE2, vectorised); None: no match."""
-    counter = iter(range(pattern.groups))
-    named = re.sub(r"\((?!\?)", lambda _: f"(?P<g{next(counter)}>", pattern.pattern)
-    struct = pc.extract_regex(values, named)
-    valid = pc.is_valid(struct)
-    return [pc.if_else(valid, struct.field(i), pa.scalar(None, struct.field(i).type))
-            for i in range(pattern.groups)]
-
-
-def _ints(groups: list[pa.Array], col: int) -> np.ndarray:
-    return pc.fill_null(pc.cast(groups[col], pa.int64()), -1).to_numpy(zero_copy_only=False)
-
-
-def _hit(groups: list[pa.Array]) -> np.ndarray:
-    return pc.is_valid(groups[0]).to_numpy(zero_copy_only=False)
 
 
 def parse_order(date_format: str | None) -> str | None:
@@ -152,46 +99,26 @@ def parse_order(date_format: str | None) -> str | None:
 
 
 def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.date,
-                field_name: str = "date", no_data_tokens: tuple[str, ...] = ()) -> tuple[pd.DataFrame, DateColumnNote]:
-    """Parse a text column of dates; returns columns date, status, year and the column note."""
+                field_name: str = "date", no_data_tokens: tuple[str, ...] = (),
+                month_names: dict | None = None) -> tuple[pd.DataFrame, DateColumnNote]:
+    """Parse a text column of dates (each distinct value once, see ``dateforms``).
+
+    Returns columns ``date`` (full dates only), ``status``, ``year`` (when the value fixes it),
+    ``lo``/``hi`` (the interval of days the value allows), ``form`` (what the value was, for
+    messages) and ``two_digit`` (a two-digit year, read with the pivot for now; birth dates are
+    re-read with the entry date by ``resolve_two_digit_births``), and the column note.
+    """
     stripped = raw.str.strip()
     codes, uniques = pd.factorize(stripped, use_na_sentinel=True)
     u = pd.Series(uniques, dtype="str")
     ua = _arrow(u)
     n = len(u)
-    year = np.full(n, -1, dtype=np.int64)
-    month = np.full(n, -1, dtype=np.int64)
-    day = np.full(n, -1, dtype=np.int64)
-    status = np.full(n, "invalid", dtype=object)
     blank = (u == "").to_numpy(dtype=bool, na_value=True)
-    status[blank] = "blank"
-    done = blank.copy()
-
-    # year-first: 1979-05-12, 1979/05/12, 1979-05-12T00:00:00
-    m = _extract(ua, RE_YMD)
-    hit = _hit(m) & ~done
-    year[hit], month[hit], day[hit] = _ints(m, 0)[hit], _ints(m, 1)[hit], _ints(m, 2)[hit]
-    status[hit] = "ok"
-    done |= hit
-
-    m = _extract(ua, RE_COMPACT)
-    hit = _hit(m) & ~done
-    year[hit], month[hit], day[hit] = _ints(m, 0)[hit], _ints(m, 1)[hit], _ints(m, 2)[hit]
-    status[hit] = "ok"
-    done |= hit
-
-    # d/m/y or m/d/y: the order is a column-level decision
-    m = _extract(ua, RE_DMY)
-    hit_dmy = _hit(m) & ~done
-    p1, p2, py = _ints(m, 0), _ints(m, 1), _ints(m, 2)
-    two_digit = hit_dmy & (pc.fill_null(pc.utf8_length(m[2]), 0).to_numpy(zero_copy_only=False) == 2)
-    pivot = as_of.year % 100
-    py = np.where(two_digit, np.where(py <= pivot, 2000 + py, 1900 + py), py)
+    tokens = [t.casefold() for t in no_data_tokens]
+    no_data = u.str.casefold().isin(tokens).to_numpy(dtype=bool, na_value=False) & ~blank
+    low = dateforms.lower_plain(ua)
+    hit_dmy, proves_dmy, proves_mdy, undecided = dateforms.day_month_evidence(low)
     weights = np.bincount(codes[codes >= 0], minlength=n)
-    # a first part of 13..31 proves day-first (45/05/1980 proves nothing: no month has 45 days)
-    proves_dmy = hit_dmy & (p1 > 12) & (p1 <= 31) & (p2 >= 1) & (p2 <= 12)
-    proves_mdy = hit_dmy & (p2 > 12) & (p2 <= 31) & (p1 >= 1) & (p1 <= 12)
-    undecided = hit_dmy & (p1 <= 12) & (p2 <= 12) & (p1 != p2) & (p1 >= 1) & (p2 >= 1)
     ev_dmy, ev_mdy = int(weights[proves_dmy].sum()), int(weights[proves_mdy].sum())
     default = "dmy" if dayfirst else "mdy"
     if order in ("dmy", "mdy"):
@@ -206,123 +133,63 @@ def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.
         chosen, settled = ("dmy" if ev_dmy >= ev_mdy else "mdy"), "contradictory"
     else:
         chosen, settled = default, "profile"
-    if chosen == "dmy":
-        d_, m_ = p1, p2
-    else:
-        d_, m_ = p2, p1
-    if settled == "contradictory":
-        # a value that can only be read one way is read that way
-        flip = proves_mdy if chosen == "dmy" else proves_dmy
-        d_, m_ = np.where(flip, m_, d_), np.where(flip, d_, m_)
-    year[hit_dmy], month[hit_dmy], day[hit_dmy] = py[hit_dmy], m_[hit_dmy], d_[hit_dmy]
-    status[hit_dmy] = "ok"
-    ambiguous = undecided & (settled in ("profile", "contradictory"))
-    done |= hit_dmy
-
-    # partial dates: 1985, 12/1979, 1979-12
-    partial = np.zeros(n, dtype=bool)
-    m = _extract(ua, RE_YEAR)
-    hit = _hit(m) & ~done
-    year[hit] = _ints(m, 0)[hit]
-    partial |= hit
-    done |= hit
-    m = _extract(ua, RE_MONTH_YEAR)
-    hit = _hit(m) & ~done
-    year[hit], month[hit] = _ints(m, 1)[hit], _ints(m, 0)[hit]
-    partial |= hit
-    done |= hit
-    m = _extract(ua, RE_YEAR_MONTH)
-    hit = _hit(m) & ~done
-    year[hit], month[hit] = _ints(m, 0)[hit], _ints(m, 1)[hit]
-    partial |= hit
-    done |= hit
-
-    # the residue: dates written with month names, parsed one distinct value at a time
-    tokens = {t.casefold() for t in no_data_tokens}
-    for i in np.flatnonzero(~done):
-        text = u.iat[i]
-        if text.casefold() in tokens or not any(ch.isalpha() for ch in text):
-            continue
-        parsed = _parse_words(text, dayfirst=(chosen == "dmy"))
-        if parsed is not None:
-            year[i], month[i], day[i] = parsed
-            if day[i] == -1:
-                partial[i] = True
-            else:
-                status[i] = "ok"
-
-    valid_full = (status == "ok") & (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
-    valid_full &= day <= _days_in_month(np.where(year > 0, year, 2000), np.clip(month, 0, 12))
-    status[(status == "ok") & ~valid_full] = "invalid"
-    partial_ok = partial & (year >= 1000) & ((month == -1) | ((month >= 1) & (month <= 12)))
-    status[partial_ok] = "partial"
-    status[ambiguous & valid_full] = "ambiguous"
-    dates = _to_datetime64(np.where(valid_full, year, 1970), np.where(valid_full, month, 1),
-                           np.where(valid_full, day, 1), valid_full)
-    known_year = np.where(valid_full | partial_ok, year, -1)
+    months = dateforms.month_regexes(month_names if month_names is not None else {})
+    pub = dateforms.parse_published(ua, blank, no_data, chosen=chosen, settled=settled, pivot=as_of.year % 100,
+                                    months=months)
+    status = pub.status
+    ambiguous = pub.ambiguous & (status == "ok")
+    status = np.where(ambiguous, "ambiguous", status)
+    full = (status == "ok") | (status == "ambiguous")
+    same_year = ~np.isnat(pub.lo) & (pub.lo.astype("datetime64[Y]") == pub.hi.astype("datetime64[Y]"))
+    known_year = np.where(same_year, pub.lo.astype("datetime64[Y]").astype(np.int64) + 1970, 0)
+    two_digit = (pub.flags & dateforms.F_TWO_DIGIT) > 0
 
     # broadcast from distinct values to rows; NA cells (code -1) are blank
     code_of = {name: i for i, name in enumerate(STATUSES)}
     u_status = np.fromiter((code_of[x] for x in status), dtype=np.int8, count=n) if n else np.zeros(0, np.int8)
-    u_dates = dates.astype("datetime64[s]")
-    u_year = np.where(known_year > 0, known_year, 0)
+    if n:
+        forms_u, form_codes = np.unique(pub.form.astype(str), return_inverse=True)
+        forms = list(forms_u)
+        if "" not in forms:
+            forms, form_codes = ["", *forms], form_codes + 1
+    else:
+        forms, form_codes = [""], np.zeros(0, np.int64)
     present = codes >= 0
     idx = np.where(present, codes, 0)
     if n:
         row_status = np.where(present, u_status[idx], code_of["blank"])
-        row_dates = np.where(present, u_dates[idx], np.datetime64("NaT", "s"))
-        row_year = np.where(present, u_year[idx], 0)
+        row_lo = np.where(present, pub.lo[idx], np.datetime64("NaT", "D"))
+        row_hi = np.where(present, pub.hi[idx], np.datetime64("NaT", "D"))
+        row_full = present & full[idx]
+        row_year = np.where(present, known_year[idx], 0)
+        row_form = np.where(present, form_codes[idx], forms.index(""))
+        row_two = present & two_digit[idx]
     else:
-        row_status = np.full(len(codes), code_of["blank"], dtype=np.int8)
-        row_dates = np.full(len(codes), np.datetime64("NaT", "s"))
-        row_year = np.zeros(len(codes), dtype=np.int64)
+        m = len(codes)
+        row_status = np.full(m, code_of["blank"], dtype=np.int8)
+        row_lo = row_hi = np.full(m, np.datetime64("NaT", "D"))
+        row_full = row_two = np.zeros(m, dtype=bool)
+        row_year = np.zeros(m, dtype=np.int64)
+        row_form = np.zeros(m, dtype=np.int64)
     out = pd.DataFrame(
         {
-            "date": pd.Series(row_dates, index=raw.index),
+            "date": pd.Series(np.where(row_full, row_lo, np.datetime64("NaT", "D")).astype("datetime64[s]"),
+                              index=raw.index),
             "status": pd.Categorical.from_codes(row_status, categories=list(STATUSES)),
             "year": pd.arrays.IntegerArray(row_year.astype(np.int64), row_year <= 0),
+            "lo": pd.Series(row_lo.astype("datetime64[s]"), index=raw.index),
+            "hi": pd.Series(row_hi.astype("datetime64[s]"), index=raw.index),
+            "form": pd.Categorical.from_codes(row_form, categories=forms),
+            "two_digit": row_two,
         },
         index=raw.index,
     )
     note = DateColumnNote(
         field=field_name, order=chosen, settled_by=settled, day_first_evidence=ev_dmy,
-        month_first_evidence=ev_mdy, ambiguous_rows=int(weights[ambiguous & valid_full].sum()),
+        month_first_evidence=ev_mdy, ambiguous_rows=int(weights[ambiguous].sum()),
         two_digit_years=int(weights[two_digit].sum()),
     )
     return out, note
-
-
-def _parse_words(text: str, dayfirst: bool) -> tuple[int, int, int] | None:
-    """Parse a date written with words; day -1 when only month and year are given."""
-    import unicodedata
-
-    from dateutil import parser
-
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).casefold()
-    plain = re.sub(r"\b(de|del|of|le)\b", " ", plain)
-    for word, number in MONTHS.items():
-        plain = re.sub(rf"\b{word}\b", f" {number:02d}/MONTH ", plain)
-    english = plain
-    month_token = re.search(r"(\d{2})/MONTH", english)
-    if month_token:
-        rest = english.replace(month_token.group(0), " ")
-        numbers = re.findall(r"\d+", rest)
-        month = int(month_token.group(1))
-        years = [int(x) for x in numbers if len(x) == 4]
-        days = [int(x) for x in numbers if len(x) <= 2]
-        if len(years) != 1:
-            return None
-        return (years[0], month, days[0] if days else -1)
-    try:
-        first = parser.parse(text, dayfirst=dayfirst, default=dt.datetime(2000, 1, 1))
-        second = parser.parse(text, dayfirst=dayfirst, default=dt.datetime(2001, 2, 2))
-    except (ValueError, OverflowError, parser.ParserError):
-        return None
-    if first.year != second.year:
-        return None  # no year given
-    if first.day != second.day:
-        return (first.year, first.month if first.month == second.month else -1, -1)
-    return (first.year, first.month, first.day)
 
 
 def strip_accents_casefold(values: pd.Series) -> pd.Series:
@@ -414,15 +281,21 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
 
 def _normalise_dates_and_ids(out: pd.DataFrame, notes: dict, profile: dict, order: str | None, as_of: dt.date,
                              tokens: tuple) -> None:
+    two_digit = {}
     for name in DATE_FIELDS:
         if name not in out:
             continue
         parsed, note = parse_dates(out[name], dayfirst=bool(profile.get("dayfirst", True)), order=order,
-                                   as_of=as_of, field_name=name, no_data_tokens=tokens)
-        out[f"{name}__date"] = parsed["date"]
-        out[f"{name}__status"] = parsed["status"]
-        out[f"{name}__year"] = parsed["year"]
+                                   as_of=as_of, field_name=name, no_data_tokens=tokens,
+                                   month_names=profile.get("month_names") or {})
+        for part in ("date", "status", "year", "lo", "hi", "form"):
+            out[f"{name}__{part}"] = parsed[part]
+        two_digit[name] = parsed["two_digit"].to_numpy()
         notes[name] = note
+    if "birth_date" in two_digit and two_digit["birth_date"].any():
+        resolve_two_digit_births(out, two_digit["birth_date"], profile, as_of)
+    elif "birth_date" in out:
+        out["birth_date__cap"] = np.full(len(out), CAP_HIGH, dtype=np.int8)
     if "national_id" in out:
         out["national_id__norm"] = normalise_id(out["national_id"])
     if "passport" in out:
@@ -478,3 +351,67 @@ def group_keys(values: pd.Series) -> pd.Series:
     u = u.where(~has_base, base)
     arr = pa.array(u.to_numpy(dtype=object), type=pa.large_string())
     return _from_arrow(pc.take(arr, pa.array(codes, mask=codes < 0)), values.index)
+
+
+CAP_LOW, CAP_MEDIUM, CAP_HIGH = 0, 1, 2  # the most confidence a finding resting on this date may claim
+
+
+def resolve_two_digit_births(out: pd.DataFrame, two: np.ndarray, profile: dict, as_of: dt.date) -> None:
+    """Choose the century of two-digit birth years with the listing date and plausibility.
+
+    Both readings (19yy and 20yy) are aged on the entry date when it is a usable full date, else on
+    ``as_of``. A reading is plausible when it is not after that date and gives an age from the
+    profile's ``implausibly_young_age`` to ``implausibly_old_age``: a person listed is unlikely to
+    be 1 or 120. One plausible reading is taken; when both are, the later one is taken and the
+    confidence cap is low; when neither is, the earlier (not born after listing) is taken. The
+    choice never depends on ``as_of`` when an entry date exists, and it is stated in
+    ``birth_date__form``. A finding resting on a two-digit year is never above medium confidence
+    (``birth_date__cap``).
+    """
+    n = len(out)
+    cap = np.full(n, CAP_HIGH, dtype=np.int8)
+    pos = np.flatnonzero(two & out["birth_date__lo"].notna().to_numpy())
+    birth = out["birth_date__lo"].to_numpy(dtype="datetime64[D]")[pos]
+    y, m, d = dateforms.civil(birth)
+    yy = y % 100
+    ref = np.full(len(pos), np.datetime64(as_of, "D"))
+    if "entry_date__status" in out:
+        entry = out["entry_date__date"].to_numpy(dtype="datetime64[D]")[pos]
+        ref = np.where(np.isnat(entry), ref, entry)
+    ry, rm, rd = dateforms.civil(ref)
+    young = int(profile.get("implausibly_young_age", 10))
+    old = int(profile.get("implausibly_old_age", 110))
+    cands, plaus = [], []
+    for century in (1900, 2000):
+        cy = century + yy
+        ok = (m >= 1) & (d <= dateforms.days_in_month(cy, m))
+        c = dateforms.to_days(cy, m, d, ok)
+        age = ry - cy - ((rm * 100 + rd) < (m * 100 + d)).astype(np.int64)
+        cands.append(c)
+        plaus.append(ok & (c <= ref) & (age >= young) & (age <= old))
+    p19, p20 = plaus
+    take20 = (p20 & ~p19) | (p20 & p19) | (~p20 & ~p19 & ~np.isnat(cands[1]) & (cands[1] <= ref)
+                                             & (np.isnat(cands[0]) | (cands[0] > ref)))
+    chosen = np.where(take20, cands[1], cands[0])
+    low = p19 & p20
+    cap[pos] = np.where(low, CAP_LOW, CAP_MEDIUM)
+    for col in ("lo", "hi", "date"):
+        arr = out[f"birth_date__{col}"].to_numpy(dtype="datetime64[s]").copy()
+        if col == "date":
+            keep = ~np.isnat(arr[pos])
+            arr[pos] = np.where(keep, chosen.astype("datetime64[s]"), arr[pos])
+        else:
+            arr[pos] = chosen.astype("datetime64[s]")
+        out[f"birth_date__{col}"] = arr
+    year = out["birth_date__year"].to_numpy(dtype=np.int64, na_value=0).copy()
+    year[pos] = np.where(np.isnat(chosen), 0, np.where(take20, 2000, 1900) + yy)
+    out["birth_date__year"] = pd.arrays.IntegerArray(year, year <= 0)
+    read = np.where(take20, 2000 + yy, 1900 + yy).astype(str)
+    other = np.where(take20, 1900 + yy, 2000 + yy).astype(str)
+    why = np.where(low, "; " + other + " is also plausible",
+                   np.where(p19 | p20, "; " + other + " would give an implausible age at listing", ""))
+    text = np.char.add(np.char.add("a two-digit year, read as ", read), why.astype(str)).astype(object)
+    form = out["birth_date__form"].astype(object).to_numpy().copy()
+    form[pos] = text
+    out["birth_date__form"] = pd.Categorical(form)
+    out["birth_date__cap"] = cap

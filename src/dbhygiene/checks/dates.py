@@ -47,23 +47,29 @@ def calendar_age(by, bm, bd, ry, rm, rd) -> np.ndarray:
 
 @dataclass
 class Ages:
-    """Age bounds per record at some reference date; ``lo == hi`` for full birth dates.
+    """Age bounds per record at some reference date; ``lo == hi`` when the age is certain.
 
-    For a partial birth date (birth year known, e.g. "1985" or "12/1979") ``hi`` is the age of
-    someone born on 1 January of that year and ``lo`` of someone born on 31 December.
+    A birth date is an interval of days (a full date is one day; "1985" is a year, "12/1979" a
+    month, "circa 1951" or "1951 to 1953" several years): ``lo`` is the age of someone born on its
+    last day at the earliest reference date, ``hi`` the age of someone born on its first day at
+    the latest. "12/2002" listed on 2020-06-30 gives 17-17: certainly 17.
     """
 
     lo: np.ndarray
     hi: np.ndarray
-    known: np.ndarray  # an age (or a one-year bracket) is known
+    known: np.ndarray  # an age (or an age bracket) is known
     exact: np.ndarray  # full birth date
+    form: np.ndarray | None = None  # how the birth date was written (for messages)
 
     def text(self, pos: np.ndarray) -> np.ndarray:
-        """Ages of the records at ``pos`` as text: "17", or "16-17 (birth year only)"."""
+        """Ages of the records at ``pos`` as text: "17", "16-17 (birth date: year only)"."""
         lo, hi = self.lo[pos].astype(str), self.hi[pos].astype(str)
-        span = np.where(self.lo[pos] == self.hi[pos], lo, np.char.add(np.char.add(lo, "-"), hi))
-        bracket = np.char.add(span.astype(str), " (birth year only)")
-        return np.where(self.exact[pos], lo, bracket).astype(object)
+        span = np.where(self.lo[pos] == self.hi[pos], lo, np.char.add(np.char.add(lo, "-"), hi)).astype(object)
+        if self.form is None:
+            return np.where(self.exact[pos], lo, span).astype(object)
+        form = self.form[pos]
+        shown = (form != "") & (~self.exact[pos] | np.char.startswith(form.astype(str), "a two-digit"))
+        return np.where(shown, span + " (birth date: " + form + ")", span).astype(object)
 
 
 def _cache(ctx: Context) -> dict:
@@ -71,22 +77,42 @@ def _cache(ctx: Context) -> dict:
     return ctx.memo("dates")
 
 
-def birth_parts(ctx: Context):
+def birth_bounds(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest possible birth day per record (datetime64[D], NaT when unknown)."""
     cache = _cache(ctx)
-    if "birth" not in cache:
-        by, bm, bd, full = ymd(ctx.frame["birth_date__date"])
-        year = ctx.frame["birth_date__year"].to_numpy(dtype=np.int64, na_value=-1)
-        partial = (ctx.frame["birth_date__status"] == "partial").to_numpy() & (year > 0)
-        cache["birth"] = (by, bm, bd, full, np.where(year > 0, year, 0), partial)
-    return cache["birth"]
+    if "birth_bounds" not in cache:
+        f = ctx.frame
+        cache["birth_bounds"] = (f["birth_date__lo"].to_numpy(dtype="datetime64[D]"),
+                                 f["birth_date__hi"].to_numpy(dtype="datetime64[D]"))
+    return cache["birth_bounds"]
 
 
-def ages_at(ctx: Context, ry, rm, rd) -> Ages:
-    by, bm, bd, full, year, partial = birth_parts(ctx)
-    exact_age = calendar_age(by, bm, bd, ry, rm, rd)
-    hi = np.where(full, exact_age, ry - year)  # born 1 January
-    lo = np.where(full, exact_age, ry - year - ((rm * 100 + rd) < 1231).astype(np.int64))  # born 31 December
-    return Ages(lo=lo, hi=hi, known=full | partial, exact=full)
+def birth_form(ctx: Context) -> np.ndarray:
+    return ctx.frame["birth_date__form"].astype(object).to_numpy(dtype=object)
+
+
+def confidence_cap(ctx: Context, pos: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """Lower ``confidence`` to the cap the birth date's writing allows (two-digit years)."""
+    if "birth_date__cap" not in ctx.frame.columns:
+        return confidence
+    cap = ctx.frame["birth_date__cap"].to_numpy()[pos]
+    rank = np.select([confidence == "high", confidence == "medium"], [2, 1], 0)
+    rank = np.minimum(rank, cap)
+    return np.array(["low", "medium", "high"], dtype=object)[rank]
+
+
+def ages_at(ctx: Context, ry, rm, rd, latest=None) -> Ages:
+    """Ages at a reference date per record; ``latest`` (y, m, d) when the reference is an interval."""
+    lo_b, hi_b = birth_bounds(ctx)
+    known = ~np.isnat(lo_b)
+    ly, lm, ld, _ = ymd(lo_b)
+    hy, hm, hd, _ = ymd(hi_b)
+    ry2, rm2, rd2 = latest if latest is not None else (ry, rm, rd)
+    young = calendar_age(hy, hm, hd, ry, rm, rd)  # born on the last possible day, earliest reference
+    old = calendar_age(ly, lm, ld, ry2, rm2, rd2)  # born on the first possible day, latest reference
+    exact = ctx.frame["birth_date__status"].isin(["ok", "ambiguous"]).to_numpy()
+    return Ages(lo=np.where(known, young, 0), hi=np.where(known, old, 0), known=known, exact=exact,
+                form=birth_form(ctx))
 
 
 def as_of_parts(ctx: Context, n: int):
@@ -107,17 +133,24 @@ class ListingReference:
     month: np.ndarray
     day: np.ndarray
     at_listing: np.ndarray  # True: the entry date was used; False: fell back to ctx.as_of
+    latest: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # last day of a partial entry date
 
     def date_text(self, pos: np.ndarray) -> np.ndarray:
-        """ISO date used for the records at ``pos`` (a listing date is not personal data)."""
+        """The listing date (or interval) used for the records at ``pos`` (not personal data)."""
         y, m, d = self.year[pos], self.month[pos], self.day[pos]
-        return np.array([f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d)], dtype=object)
+        first = np.array([f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d)], dtype=object)
+        if self.latest is None:
+            return first
+        y2, m2, d2 = (part[pos] for part in self.latest)
+        last = np.array([f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y2, m2, d2)], dtype=object)
+        return np.where(first == last, first, "between " + first + " and " + last).astype(object)
 
 
 def listing_reference(ctx: Context) -> ListingReference:
-    """Per record, the entry date when usable, else the reference date (--as-of).
+    """Per record, the entry date (an interval when partial) when usable, else the reference date.
 
-    An entry date is unusable when missing, unparseable, after --as-of, or before a full birth date.
+    An entry date is unusable when missing, unparseable, after --as-of, or wholly before the
+    earliest possible birth date. A partial entry date is clipped to --as-of.
     """
     cache = _cache(ctx)
     if "ref" in cache:
@@ -125,16 +158,22 @@ def listing_reference(ctx: Context) -> ListingReference:
     n = len(ctx.frame)
     ry, rm, rd = as_of_parts(ctx, n)
     at_listing = np.zeros(n, dtype=bool)
-    if "entry_date__date" in ctx.frame.columns:
-        entry = ctx.frame["entry_date__date"].to_numpy(dtype="datetime64[D]")
-        birth = ctx.frame["birth_date__date"].to_numpy(dtype="datetime64[D]") if "birth_date__date" in ctx.frame \
-            else np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-        usable = ~np.isnat(entry) & (entry <= np.datetime64(ctx.as_of, "D"))
-        usable &= np.isnat(birth) | (entry >= np.where(np.isnat(birth), entry, birth))
-        ey, em, ed, _ = ymd(entry)
+    latest = None
+    if "entry_date__lo" in ctx.frame.columns:
+        as_of = np.datetime64(ctx.as_of, "D")
+        e_lo = ctx.frame["entry_date__lo"].to_numpy(dtype="datetime64[D]")
+        e_hi = ctx.frame["entry_date__hi"].to_numpy(dtype="datetime64[D]")
+        b_lo = birth_bounds(ctx)[0] if "birth_date__lo" in ctx.frame else np.full(n, np.datetime64("NaT"), "datetime64[D]")
+        usable = ~np.isnat(e_lo) & (e_lo <= as_of)
+        usable &= np.isnat(b_lo) | (e_hi >= np.where(np.isnat(b_lo), e_hi, b_lo))
+        e_hi = np.where(e_hi > as_of, as_of, e_hi)
+        ey, em, ed, _ = ymd(e_lo)
+        hy, hm, hd, _ = ymd(e_hi)
+        y2, m2, d2 = np.where(usable, hy, ry), np.where(usable, hm, rm), np.where(usable, hd, rd)
         ry, rm, rd = np.where(usable, ey, ry), np.where(usable, em, rm), np.where(usable, ed, rd)
         at_listing = usable
-    cache["ref"] = ListingReference(ry, rm, rd, at_listing)
+        latest = (y2, m2, d2)
+    cache["ref"] = ListingReference(ry, rm, rd, at_listing, latest)
     return cache["ref"]
 
 
@@ -142,8 +181,21 @@ def ages_at_listing(ctx: Context) -> tuple[Ages, ListingReference]:
     cache = _cache(ctx)
     ref = listing_reference(ctx)
     if "listing" not in cache:
-        cache["listing"] = ages_at(ctx, ref.year, ref.month, ref.day)
+        cache["listing"] = ages_at(ctx, ref.year, ref.month, ref.day, ref.latest)
     return cache["listing"], ref
+
+
+def majority(ctx: Context, options: dict) -> int:
+    """The age of majority: this rule's option, else MN01's configured option, else the profile."""
+    value = options.get("age_of_majority")
+    if value is None:
+        config = ctx.memo("rule_config")
+        for layer in (config.get("MN01"), config.get("minor-at-listing"),
+                      (ctx.profile.get("rule_options") or {}).get("MN01")):
+            if layer and layer.get("age_of_majority") is not None:
+                value = layer["age_of_majority"]
+                break
+    return int(value if value is not None else ctx.profile["age_of_majority"])
 
 
 def profile_value(ctx: Context, options: dict, option: str, key: str | None = None):
@@ -169,36 +221,48 @@ def birth_date_missing(ctx: Context, options: dict):
 
 @implements("DB02")
 def birth_date_unparseable(ctx: Context, options: dict):
-    return (_status(ctx, "birth_date") == "invalid").to_numpy()
+    return _with_form(ctx, "birth_date", "invalid")
+
+
+def _with_form(ctx: Context, field: str, status: str) -> pd.DataFrame:
+    """Records of a status, with what their value was (the message says which form)."""
+    pos = np.flatnonzero((_status(ctx, field) == status).to_numpy())
+    return pd.DataFrame({"pos": pos, "form": ctx.frame[f"{field}__form"].astype(object).to_numpy()[pos]})
 
 
 @implements("DB03")
 def birth_date_in_future(ctx: Context, options: dict):
-    birth = ctx.frame["birth_date__date"].to_numpy(dtype="datetime64[D]")
-    _, _, _, full, year, partial = birth_parts(ctx)
-    future = (full & (birth > np.datetime64(ctx.as_of, "D"))) | (partial & (year > ctx.as_of.year))
+    lo, _ = birth_bounds(ctx)
+    future = ~np.isnat(lo) & (lo > np.datetime64(ctx.as_of, "D"))
     return pd.DataFrame({"pos": np.flatnonzero(future), "as_of": ctx.as_of.isoformat()})
 
 
 @implements("DB04")
 def birth_date_after_entry_date(ctx: Context, options: dict):
-    birth = ctx.frame["birth_date__date"].to_numpy(dtype="datetime64[D]")
+    lo, _ = birth_bounds(ctx)
+    entry_hi = ctx.frame["entry_date__hi"].to_numpy(dtype="datetime64[D]")
     entry = ctx.frame["entry_date__date"].to_numpy(dtype="datetime64[D]")
-    _, _, _, _, year, partial = birth_parts(ctx)
-    ey, _, _, has_entry = ymd(entry)
-    full_after = ~np.isnat(birth) & has_entry & (birth > np.where(has_entry, entry, birth))
-    partial_after = partial & has_entry & (year > ey)
-    pos = np.flatnonzero(full_after | partial_after)
-    return pd.DataFrame({"pos": pos, "listed": np.datetime_as_string(entry[pos], unit="D")})
+    known = ~np.isnat(lo) & ~np.isnat(entry_hi)
+    pos = np.flatnonzero(known & (lo > np.where(known, entry_hi, lo)))
+    listed = np.where(np.isnat(entry[pos]), ctx.frame["entry_date"].to_numpy(dtype=object)[pos],
+                      np.datetime_as_string(entry[pos], unit="D"))
+    return pd.DataFrame({"pos": pos, "listed": listed})
 
 
 @implements("DB05")
 def birth_date_implausibly_old(ctx: Context, options: dict):
+    """Too old at listing, or too old on the reference date while still on the list."""
     limit = int(profile_value(ctx, options, "implausibly_old_age"))
+    limit_now = int(profile_value(ctx, options, "implausibly_old_age_now"))
     ages, ref = ages_at_listing(ctx)
-    pos = np.flatnonzero(ages.known & (ages.lo > limit))
-    when = np.where(ref.at_listing[pos], "at listing", "on the reference date")
-    return pd.DataFrame({"pos": pos, "age": ages.text(pos), "when": when, "limit": limit})
+    now = ages_now(ctx)
+    at_listing = ages.known & ref.at_listing & (ages.lo > limit)
+    still = now.known & (now.lo > limit_now) & ~at_listing
+    pos = np.flatnonzero(at_listing | still)
+    listing = at_listing[pos]
+    when = np.where(listing, "at listing", "on the reference date " + ctx.as_of.isoformat() + " (still listed)")
+    age = np.where(listing, ages.text(pos), now.text(pos))
+    return pd.DataFrame({"pos": pos, "age": age, "when": when, "limit": np.where(listing, limit, limit_now)})
 
 
 def _placeholder_values(profile: dict) -> np.ndarray:
@@ -286,7 +350,7 @@ def birth_date_placeholder(ctx: Context, options: dict):
 
 @implements("DB07")
 def birth_date_partial(ctx: Context, options: dict):
-    return (_status(ctx, "birth_date") == "partial").to_numpy()
+    return _with_form(ctx, "birth_date", "partial")
 
 
 def swapped_day_month(dates: np.ndarray) -> np.ndarray:
@@ -322,10 +386,10 @@ def birth_date_ambiguous(ctx: Context, options: dict):
     other = {"dmy": "month-first", "mdy": "day-first"}.get(order, "the other way")
     ages, ref = ages_at_listing(ctx)
     other_age = other_reading_age(ctx, pos, ref)
-    majority = int(ctx.profile["age_of_majority"])
-    flips = (ages.lo[pos] < majority) != (other_age < majority)
+    majority_age = majority(ctx, options)
+    flips = (ages.lo[pos] < majority_age) != (other_age < majority_age)
     when = np.where(ref.at_listing[pos], "at listing", "on the reference date")
-    verdict = np.where(flips, np.where(ages.lo[pos] < majority, "; minor one way, adult the other",
+    verdict = np.where(flips, np.where(ages.lo[pos] < majority_age, "; minor one way, adult the other",
                                        "; adult one way, minor the other"), "")
     evidence = note.describe() if note else "no column evidence"
     hits = pd.DataFrame({"pos": pos, "read": read, "other": other, "age": ages.lo[pos], "other_age": other_age,
@@ -350,7 +414,7 @@ def entry_date_missing(ctx: Context, options: dict):
 
 @implements("DE02")
 def entry_date_unparseable(ctx: Context, options: dict):
-    return (_status(ctx, "entry_date") == "invalid").to_numpy()
+    return _with_form(ctx, "entry_date", "invalid")
 
 
 @implements("DE03")

@@ -1,9 +1,11 @@
 """Children on the list (MN): minors at listing or now, below the age of criminal responsibility,
 implausibly young, juvenile-court signals without a birth date, and identifiable minors.
 
-Ages are calendar ages (see checks/dates.py). A partial birth date ("1985", "12/1979") gives a
-one-year age bracket; a rule fires on it only when the whole bracket is below the threshold, so a
-birth year alone never turns an adult into a finding.
+Ages are calendar ages (see checks/dates.py). A partial birth date ("1985", "12/2002", "circa
+1951", alternatives) is an interval of days, so the age is a bracket: when the whole bracket is
+below the threshold the person is certainly a minor ("12/2002" listed on 2020-06-30 is 17); when
+it straddles the threshold MN01 reports a *possible* minor at confidence low; when the whole
+bracket is at or above it, nothing. The other rules fire on certain cases only.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import pyarrow.compute as pc
 
 from ..engine import CheckResult, Context, implements
 from ..normalise import _arrow, strip_accents_casefold
-from .dates import Ages, ListingReference, ages_at_listing, ages_now, other_reading_age, profile_value
+from .dates import (Ages, ListingReference, ages_at_listing, ages_now, confidence_cap, majority, other_reading_age,
+                    profile_value)
 
 
 def _majority(ctx: Context, options: dict) -> int:
-    return int(profile_value(ctx, options, "age_of_majority"))
+    return majority(ctx, options)
 
 
 def _below(ages: Ages, threshold: int) -> np.ndarray:
@@ -29,15 +32,22 @@ def _below(ages: Ages, threshold: int) -> np.ndarray:
     return ages.known & (ages.hi < threshold) & (ages.hi >= 0)
 
 
+def _possibly_below(ages: Ages, threshold: int) -> np.ndarray:
+    """The bracket straddles the threshold: a minor on some days it allows, an adult on others."""
+    return ages.known & (ages.lo < threshold) & (ages.hi >= threshold) & (ages.hi >= 0)
+
+
 def _when(ref: ListingReference, pos: np.ndarray) -> np.ndarray:
     text = ref.date_text(pos).astype(str)
-    return np.where(ref.at_listing[pos], "at listing on " + text,
+    on = np.where(np.char.startswith(text, "between"), "at listing ", "at listing on ")
+    return np.where(ref.at_listing[pos], np.char.add(on, text),
                     "on the reference date " + text
                     + " (no usable entry date: a weaker signal; the age at listing was at most this)")
 
 
-def _confidence(ref: ListingReference, pos: np.ndarray) -> np.ndarray:
-    return np.where(ref.at_listing[pos], "high", "medium")
+def _confidence(ref: ListingReference, pos: np.ndarray, ctx: Context | None = None) -> np.ndarray:
+    confidence = np.where(ref.at_listing[pos], "high", "medium").astype(object)
+    return confidence_cap(ctx, pos, confidence) if ctx is not None else confidence
 
 
 def _counts_line(label: str, counts: pd.Series, total: int, limit: int | None = None, share: bool = False) -> str:
@@ -50,10 +60,13 @@ def _counts_line(label: str, counts: pd.Series, total: int, limit: int | None = 
 
 
 def _minor_stats(ctx: Context, pos: np.ndarray, ages: Ages, ref: ListingReference, majority: int,
-                 top_offences: int) -> dict:
+                 top_offences: int, possible: int = 0) -> dict:
     n = len(pos)
     lines = [f"{n} record{'s' if n != 1 else ''} listed as minors (under {majority} at listing)"]
-    stats: dict = {"minors": n}
+    stats: dict = {"minors": n, "possible_minors": possible}
+    if possible:
+        lines[0] += (f"; {possible} more possibly minors (a partial birth date straddles the {majority}th "
+                     f"birthday)")
     if "national_id__norm" in ctx.frame.columns:
         people = int(ctx.frame["national_id__norm"].iloc[pos].nunique(dropna=True))
         stats["distinct_national_ids"] = people
@@ -64,7 +77,7 @@ def _minor_stats(ctx: Context, pos: np.ndarray, ages: Ages, ref: ListingReferenc
     line = _counts_line("by age at listing", by_age, n)
     if (~exact).any():
         stats["birth_year_only"] = int((~exact).sum())
-        line += f"; birth year only: {int((~exact).sum())}"
+        line += f"; partial birth date: {int((~exact).sum())}"
     lines.append(line)
     if "offence" in ctx.frame.columns:
         text = ctx.frame["offence"].iloc[pos].str.strip().str.upper()
@@ -79,6 +92,9 @@ def _minor_stats(ctx: Context, pos: np.ndarray, ages: Ages, ref: ListingReferenc
         stats["no_usable_entry_date"] = int((~listed).sum())
         line += ("; " if len(years) else "") + f"no usable entry date: {int((~listed).sum())}"
     lines.append(line.replace("by year listed: ;", "by year listed:"))
+    if not n:
+        stats["lines"] = lines
+        return stats
     youngest = int(ages.lo[pos].min())
     stats["youngest_age"] = youngest
     lines.append(f"youngest: age {youngest} at listing")
@@ -94,8 +110,12 @@ def _minor_stats(ctx: Context, pos: np.ndarray, ages: Ages, ref: ListingReferenc
 def minor_at_listing(ctx: Context, options: dict):
     majority = _majority(ctx, options)
     ages, ref = ages_at_listing(ctx)
-    pos = np.flatnonzero(_below(ages, majority))
-    when, confidence = _when(ref, pos), _confidence(ref, pos)
+    certain = _below(ages, majority)
+    possible = _possibly_below(ages, majority)
+    pos = np.flatnonzero(certain | possible)
+    sure = certain[pos]
+    when, confidence = _when(ref, pos), _confidence(ref, pos, ctx)
+    confidence = np.where(sure, confidence, "low").astype(object)
     ambiguous = (ctx.frame["birth_date__status"] == "ambiguous").to_numpy()[pos]
     if "entry_date__status" in ctx.frame.columns:
         ambiguous |= (ctx.frame["entry_date__status"] == "ambiguous").to_numpy()[pos] & ref.at_listing[pos]
@@ -105,9 +125,11 @@ def minor_at_listing(ctx: Context, options: dict):
         when = np.where(flips, when + "; the other day/month reading gives age " + other.astype(str)
                         + " (see DB08)", when)
         confidence = np.where(flips, "low", confidence)
-    hits = pd.DataFrame({"pos": pos, "age": ages.text(pos), "when": when, "majority": majority,
+    under = np.where(sure, "under", "possibly under")
+    hits = pd.DataFrame({"pos": pos, "age": ages.text(pos), "when": when, "majority": majority, "under": under,
                          "confidence": confidence, "field": "birth_date"})
-    stats = _minor_stats(ctx, pos, ages, ref, majority, options["top_offences"]) if len(pos) else None
+    stats = (_minor_stats(ctx, pos[sure], ages, ref, majority, options["top_offences"], int((~sure).sum()))
+             if len(pos) else None)
     return CheckResult(hits, stats=stats)
 
 
@@ -126,7 +148,7 @@ def below_criminal_responsibility_age(ctx: Context, options: dict):
     ages, ref = ages_at_listing(ctx)
     pos = np.flatnonzero(_below(ages, threshold))
     return pd.DataFrame({"pos": pos, "age": ages.text(pos), "when": _when(ref, pos), "threshold": threshold,
-                         "source": source, "confidence": _confidence(ref, pos)})
+                         "source": source, "confidence": _confidence(ref, pos, ctx)})
 
 
 @implements("MN04")
@@ -135,7 +157,7 @@ def implausibly_young_at_listing(ctx: Context, options: dict):
     ages, ref = ages_at_listing(ctx)
     pos = np.flatnonzero(_below(ages, threshold))
     return pd.DataFrame({"pos": pos, "age": ages.text(pos), "when": _when(ref, pos), "threshold": threshold,
-                         "confidence": _confidence(ref, pos)})
+                         "confidence": _confidence(ref, pos, ctx)})
 
 
 def _clean_terms(terms) -> list[str]:
@@ -217,4 +239,4 @@ def identifiable_minor(ctx: Context, options: dict):
                        np.where(fn, "full name and birth date", "national ID and birth date"))
     field = np.where(fn, "full_name", "national_id")
     return pd.DataFrame({"pos": pos, "age": ages.text(pos), "exposed": exposed, "field": field,
-                         "confidence": _confidence(ref, pos)})
+                         "confidence": _confidence(ref, pos, ctx)})
