@@ -29,10 +29,12 @@ class Settings:
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     show_pii: bool = False
     fail_on: str = "error"
+    max_input_size: int | None = None  # bytes after decompression; None: the documented defaults
 
 
 def prepare(path: str | Path, settings: Settings) -> Context:
-    loaded = load(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter)
+    loaded = load(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
+                  max_input_size=settings.max_input_size)
     profile = load_profile(settings.profile)
     mapping = map_columns(list(loaded.frame.columns), settings.columns)
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=settings.as_of, date_format=settings.date_format)

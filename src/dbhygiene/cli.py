@@ -108,6 +108,9 @@ def input_options(fn):
         click.option("--group-by", "group_by", metavar="COLUMN",
                      help="Column holding one key per subject (OFSI 'Group ID', DFAT 'Reference'): alias rows "
                           "sharing it are one subject in statistics and identity rules. Detected when known."),
+        click.option("--max-input-size", metavar="SIZE",
+                     help="Largest input after decompression, e.g. 4G (default 1G; also lifts the "
+                          "100-fold expansion limit on compressed input)."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Configuration file (default: nearest dbhygiene.toml or pyproject.toml)."),
     ]):
@@ -116,9 +119,11 @@ def input_options(fn):
 
 
 def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter,
-                   select=(), ignore=(), fail_on=None, show_pii=False, group_by=None):
+                   select=(), ignore=(), fail_on=None, show_pii=False, group_by=None,
+                   max_input_size=None):
     from .api import Settings
     from .config import find_config, read_config
+    from .load import parse_size
     from .mapping import parse_map_option
 
     path = config_path or find_config()
@@ -148,6 +153,8 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
         rule_options=conf.get("rules", {}),
         show_pii=show_pii,
         fail_on=fail_on or conf.get("fail-on", "error"),
+        max_input_size=None if (max_input_size or conf.get("max-input-size")) is None
+        else parse_size(max_input_size or conf.get("max-input-size")),
     )
 
 
@@ -182,7 +189,7 @@ def cli():
 @click.option("--statistics", is_flag=True, help="Counts per rule instead of findings (text, markdown, csv).")
 @guard
 def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, select, ignore,
-          fmt, output, fail_on, show_pii, max_per_rule, statistics, group_by=None):
+          fmt, output, fail_on, show_pii, max_per_rule, statistics, group_by=None, **reading):
     """Check one or more exports and report findings.
 
     \b
@@ -201,7 +208,8 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
         raise ConfigError(f"--statistics is not available with --format {fmt} (use {supported})")
     settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
                               as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, select=select,
-                              ignore=ignore, fail_on=fail_on, show_pii=show_pii, group_by=group_by)
+                              ignore=ignore, fail_on=fail_on, show_pii=show_pii, group_by=group_by,
+                              **reading)
     specs = select_rules(load_catalogue(), settings.select, settings.ignore)
     if output is not None:
         check_destination(output, list(files))  # refuse a link, a device or an input before any work
@@ -231,14 +239,15 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
 @click.option("--show-pii", is_flag=True, help="Show sample values in full (default: redacted).")
 @guard
 def columns(file, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, show_pii,
-            group_by=None):
+            group_by=None, **reading):
     """Show how the export's columns map to canonical fields, with a redacted profile of each."""
     from .api import prepare
     from .profile_columns import render_columns
 
     settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
                               as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, show_pii=show_pii,
-                              group_by=group_by)
+                              group_by=group_by,
+                              **reading)
     ctx = prepare(file, settings)
     click.echo(render_columns(ctx, show_pii=show_pii), nl=False)
 

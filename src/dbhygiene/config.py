@@ -16,6 +16,7 @@ KEYS = {
     "select": list, "ignore": list, "profile": str, "fail-on": str, "date-format": str, "as-of": (str, dt.date),
     "columns": dict, "rules": dict, "sheet": str, "encoding": str, "delimiter": str,
     "group-by": str,
+    "max-input-size": (str, int),
 }
 FAIL_LEVELS = (*SEVERITIES, "never")
 

@@ -21,16 +21,20 @@ from .cp1252 import cp1252_to_utf8
 from .delimited import sniff_delimiter
 from .dispatch import read_bytes
 from .encoding import first_invalid_utf8
+from .limits import Limits, parse_size
 from .source import Loaded, Options, SourceFacts, new_facts, read_source
 
-__all__ = ["load", "Loaded", "SourceFacts", "Options", "cp1252_to_utf8", "first_invalid_utf8", "sniff_delimiter"]
+__all__ = ["load", "Loaded", "SourceFacts", "Options", "cp1252_to_utf8", "first_invalid_utf8", "sniff_delimiter",
+           "Limits", "parse_size"]
 
 
 def load(path: str | Path, sheet: str | None = None, encoding: str | None = None,
-         delimiter: str | None = None) -> Loaded:
+         delimiter: str | None = None, max_input_size: int | None = None) -> Loaded:
+    """Read ``path``. ``max_input_size`` (bytes) replaces the default size and expansion limits."""
     path = Path(path)
-    options = Options(sheet=sheet, encoding=encoding, delimiter=delimiter)
-    data, st = read_source(path)
+    options = Options(sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      limits=Limits.from_option(max_input_size))
+    data, st = read_source(path, options.limits)
     # hashlib releases the GIL on large buffers: the digest is computed on another core while this
     # one decodes and parses
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -45,11 +49,11 @@ def _load_file(path: Path, data: bytes, st, options: Options) -> Loaded:
     name = path.name
     kind = sniff_container(data)
     if kind == "gzip":
-        data = gunzip(path, data)
+        data = gunzip(path, data, options.limits)
         facts.compression = "gzip"
         name = name[:-3] if name.lower().endswith(".gz") else name
     elif kind == "zip" and not is_xlsx(data):
-        data, name = unzip_single(path, data)
+        data, name = unzip_single(path, data, options.limits)
         facts.compression = "zip"
         facts.member = name
     loaded = read_bytes(data, name, facts, options)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import LoadError
-from .archive import is_xlsx, sniff_container
+from .archive import check_workbook, is_xlsx, sniff_container
 from .delimited import load_delimited
 from .encoding import decode
 from .jsonfmt import load_json
@@ -50,6 +50,11 @@ def _refuse_markup(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
                     "JSON or Parquet")
 
 
+def _read_xlsx(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
+    check_workbook(facts.path, data, options.limits)
+    return load_xlsx(data, facts, options.sheet)
+
+
 def _is_markup(head: str, suffix: str) -> bool:
     return head.startswith("<") and (suffix in ("xml", "html", "htm") or head[:5].lower() in ("<?xml", "<html")
                                      or suffix not in TEXT_SUFFIXES)
@@ -61,8 +66,7 @@ def _is_json(head: str, suffix: str) -> bool:
 
 BINARY: list[BinaryFormat] = [
     BinaryFormat("ole2", lambda data, suffix: sniff_container(data) == "ole2", _refuse_ole2),
-    BinaryFormat("xlsx", lambda data, suffix: sniff_container(data) == "zip",
-                 lambda data, facts, options: load_xlsx(data, facts, options.sheet)),
+    BinaryFormat("xlsx", lambda data, suffix: sniff_container(data) == "zip", _read_xlsx),
     BinaryFormat("parquet", lambda data, suffix: sniff_container(data) == "parquet",
                  lambda data, facts, options: load_parquet(data, facts)),
 ]
