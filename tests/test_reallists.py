@@ -305,14 +305,18 @@ def test_entry_year_needs_nearly_every_key(tmp_path):
 
 
 def test_possible_minor_from_notice_year(tmp_path):
+    more = [(f"2010/{i}", "1970/01/02") for i in range(8)]
     path = _notices(tmp_path, [("2017/1", "1999/10/24"),   # 17 or 18 in 2017: possible
                                ("2017/2", "1999/01/01"),   # 18 all of 2017: adult
                                ("2015/3", "2000/06/01"),   # 14-15 in 2015: a minor, adult now
-                               ("2016/4", "1998")])        # birth year only: 17-18
-    _, result = check_path(path, settings(select=["MN07", "MN01"]))
+                               ("2016/4", "1998"),         # birth year only: 17-18
+                               *more])
+    ctx, result = check_path(path, settings(select=["MN01"]))
+    assert ctx.frame["entry_date__lo"].iloc[0] == dt.datetime(2017, 1, 1)
+    assert ctx.frame["entry_date__hi"].iloc[0] == dt.datetime(2017, 12, 31)
     got = [(f.rule, f.row, f.confidence) for f in result.findings]
-    assert got == [("MN07", 1, "low"), ("MN07", 3, "medium"), ("MN07", 4, "low")]
-    assert "aged 17-18 when listed in 2017, the year the record id embeds" in result.findings[0].message
+    assert got == [("MN01", 1, "low"), ("MN01", 3, "high"), ("MN01", 4, "low")]
+    assert "between 2017-01-01 and 2017-12-31" in result.findings[0].message
 
 
 def test_possible_minor_is_not_read_without_the_profile_option(tmp_path, monkeypatch):
@@ -322,7 +326,8 @@ def test_possible_minor_is_not_read_without_the_profile_option(tmp_path, monkeyp
     profile.pop("entry_year_from_record_id")
     monkeypatch.setattr("dbhygiene.api.load_profile", lambda name: profile)
     path = _notices(tmp_path, [("2017/1", "1999/10/24")])
-    _, result = check_path(path, settings(select=["MN07"]))
+    ctx, result = check_path(path, settings(select=["MN01"]))
+    assert "entry_date__lo" not in ctx.frame.columns
     assert result.findings == []
 
 

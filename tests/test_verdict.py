@@ -73,7 +73,7 @@ def test_missing_birth_date_makes_children_not_assessable_even_if_mn05_ran(run_c
     child = reqs["children"]
     assert child["status"] == "not_assessable"
     assert "MN05" in child["rules_ran"]
-    assert {i["rule"] for i in child["not_assessable"]} == {"MN01", "MN02", "MN03", "MN04", "MN06", "MN07"}
+    assert {i["rule"] for i in child["not_assessable"]} == {"MN01", "MN02", "MN03", "MN04", "MN06"}
     assert all(i["missing_fields"] == ["birth_date"] for i in child["not_assessable"])
     assert "missing birth_date" in child["reason"]
     assert "minors_listed" not in report["verdict"]["headline"]

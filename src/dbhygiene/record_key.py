@@ -1,9 +1,11 @@
 """Entry year read from a record key that embeds it (INTERPOL notice ids: ``2022/46614``).
 
 When no entry date is mapped and the profile's ``entry_year_from_record_id`` pattern captures a
-plausible year from nearly every record id (``min_share``), the year becomes the derived column
-``entry_date__key_year`` (an interval: 1 January to 31 December of that year) that rules such as
-MN07 use; the record id itself is untouched and no entry date is invented.
+plausible year from nearly every record id (``min_share``), the year becomes the derived columns
+``entry_date__key_year`` and the entry interval ``entry_date__lo``/``entry_date__hi`` (1 January to
+31 December of that year) that the minors rules read (MN01 then reports a person whose age
+interval at listing straddles the age of majority as a *possible* minor, confidence low). No
+``entry_date`` column is invented, so the entry-date rules (DE) stay not assessable.
 """
 
 from __future__ import annotations
@@ -45,5 +47,10 @@ def derive_entry_year(out: pd.DataFrame, profile: dict, as_of: dt.date) -> str |
         return None
     out["entry_date__key_year"] = pd.array(np.where(plausible, year, 0), dtype="Int64")
     out.loc[~plausible, "entry_date__key_year"] = pd.NA
+    first = (np.where(plausible, year, 1970) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    last = (np.where(plausible, year, 1970) - 1969).astype("datetime64[Y]").astype("datetime64[D]") - 1
+    nat = np.datetime64("NaT", "D")
+    out["entry_date__lo"] = pd.Series(np.where(plausible, first, nat).astype("datetime64[s]"), index=out.index)
+    out["entry_date__hi"] = pd.Series(np.where(plausible, last, nat).astype("datetime64[s]"), index=out.index)
     return (f"entry year read from the record id for {int(plausible.sum())} of {int(present.sum())} records "
             f"(profile option entry_year_from_record_id, pattern {pattern}); it is a year, not a date")
