@@ -50,7 +50,7 @@ def test_columns_command_is_redacted_by_default(run_cli, spanish_cp1252):
         assert secret not in out
     lines = {ln.split()[0] + " " + ln.split()[1]: ln for ln in out.splitlines() if ln.startswith(("NRO", "FECHA"))}
     assert "national_id" in lines["NRO DOC"] and "synonym 100" in lines["NRO DOC"]
-    assert "*456" in lines["NRO DOC"]
+    assert "**.***.*56" in lines["NRO DOC"]
     assert "birth_date" in lines["FECHA NACIMIENTO"] and "1980" in lines["FECHA NACIMIENTO"]
     name_line = next(ln for ln in out.splitlines() if ln.startswith("APELLIDO Y NOMBRE"))
     assert "full_name" in name_line and "N. J. M." in name_line
@@ -178,7 +178,7 @@ def test_unknown_sheet_in_workbook(run_cli, write):
     columns = run_cli("columns", path)
     assert columns.exit_code == 0
     assert "(xlsx, sheet Hoja1)" in columns.stdout and "None" not in columns.stdout
-    assert "20123456" not in columns.stdout and "*****456" in columns.stdout
+    assert "20123456" not in columns.stdout and "******56" in columns.stdout
     result = run_cli("check", path, "--sheet", "Hoja2")
     assert result.exit_code == 2
     assert "no sheet named 'Hoja2'" in error_line(result)
@@ -348,5 +348,5 @@ def test_redaction_in_messages_via_engine(write):
         shown = run(ctx, [spec], show_pii=True).findings[0].message
     finally:
         del CHECKS["ZZ98"]
-    assert hidden == "N. J. M. / *******456 / **/**/1980"
+    assert hidden == "N. J. M. / **.***.*56 / **/**/1980"
     assert shown == f"{FULL_NAME} / {FULL_ID} / 15/03/1980"

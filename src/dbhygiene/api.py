@@ -13,6 +13,7 @@ from .engine import Context, RunResult, run, select_rules
 from .load import load
 from .mapping import map_columns
 from .normalise import normalise
+from .redact import Redaction
 
 
 @dataclass
@@ -40,7 +41,8 @@ def prepare(path: str | Path, settings: Settings) -> Context:
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=settings.as_of, date_format=settings.date_format)
     return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
                    as_of=settings.as_of, lines=loaded.lines, date_notes=norm.date_notes,
-                   malformed_rows=loaded.malformed_rows, load_notes=[*loaded.notes, *mapping.notes])
+                   malformed_rows=loaded.malformed_rows, load_notes=[*loaded.notes, *mapping.notes],
+                   redaction=Redaction(settings.show_pii))
 
 
 def check_path(path: str | Path, settings: Settings) -> tuple[Context, RunResult]:

@@ -31,7 +31,7 @@ from .findings import SEVERITY_RANK, Finding, severity_for
 from .load import SourceFacts
 from .mapping import Mapping
 from .normalise import DateColumnNote
-from .redact import show
+from .redact import Redaction, show
 
 CHECKS: dict[str, Callable] = {}
 NOTICE_CODE = "GN01"
@@ -65,6 +65,7 @@ class Context:
     date_notes: dict[str, DateColumnNote] = field(default_factory=dict)
     malformed_rows: list[int] = field(default_factory=list)
     load_notes: list[str] = field(default_factory=list)
+    redaction: Redaction = field(default_factory=Redaction)  # what figures may show of a person
     _memo: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def memo(self, namespace: str) -> dict:

@@ -88,8 +88,10 @@ def map_columns(columns: list[str], explicit: dict[str, str] | None = None) -> M
         if target not in CANONICAL_FIELDS:
             raise ConfigError(f"unknown field '{target}' in column mapping (fields: {', '.join(CANONICAL_FIELDS)})")
         if column not in columns:
-            raise ConfigError(f"column '{column}' mapped to {target} is not in the file "
-                              f"(columns: {', '.join(columns)})")
+            from .redact import column_labels  # an error is redacted like any output
+
+            shown = ", ".join(column_labels(columns).values())
+            raise ConfigError(f"column '{column}' mapped to {target} is not in the file (columns: {shown})")
         mapping.matches[target] = FieldMatch(target, column, 100.0, "explicit")
         taken.add(column)
 

@@ -82,6 +82,8 @@ def _minor_stats(ctx: Context, pos: np.ndarray, ages: Ages, ref: ListingReferenc
     if "offence" in ctx.frame.columns:
         text = ctx.frame["offence"].iloc[pos].str.strip().str.upper()
         offences = text.fillna("(no offence given)").replace("", "(no offence given)").value_counts()
+        # free text about a child: rare values merged, IDs, dates and names masked unless --show-pii
+        offences = pd.Series(ctx.redaction.categories(offences, "offence")).sort_values(ascending=False, kind="stable")
         stats["by_offence"] = {str(k): int(v) for k, v in offences.items()}
         lines.append(_counts_line("by offence", offences, n, limit=top_offences, share=True))
     listed = ref.at_listing[pos]

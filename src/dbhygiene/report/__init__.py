@@ -31,6 +31,13 @@ class Report:
     show_pii: bool = False
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self):
+        # the one redaction door between the run and every renderer (see redact.py)
+        if not self.show_pii:
+            from ..redact import redacted_source
+
+            self.sources = [SourceReport(*redacted_source(s.ctx, s.result)) for s in self.sources]
+
     @functools.cached_property
     def verdict(self) -> dict:
         """The principle-6 verdict per requirement (see verdict.py), computed once."""
