@@ -97,7 +97,13 @@ class Renderer:
 # The one registry of output formats: the CLI's --format choices come from here.
 REGISTRY = {r.name: r for r in (
     Renderer("text", "text", "human-readable, verdict first", supports_statistics=True, color=True),
-    Renderer("json", "json_report", "the versioned JSON contract (never capped)", supports_statistics=True),
+    Renderer("json", "json_report", "the versioned JSON contract (never capped)"),
+    Renderer("html", "html", "one self-contained page with charts"),
+    Renderer("markdown", "markdown", "GitHub-flavoured, for a write-up", supports_statistics=True),
+    Renderer("sarif", "sarif", "SARIF 2.1.0 for code-scanning tools"),
+    Renderer("junit", "junit", "JUnit XML, one test case per rule"),
+    Renderer("csv", "csv_report", "one finding a row, formula-safe", supports_statistics=True),
+    Renderer("github", "github", "GitHub Actions workflow annotations"),
 )}
 
 
