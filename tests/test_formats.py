@@ -221,3 +221,86 @@ def test_statistics_counts_per_rule(run_cli, in_tmp):
     result = run_cli("check", SAMPLE, "--profile", "ar", "--as-of", "2026-11-22", "--select", "MN01",
                      "--statistics", "-f", "csv")
     assert result.stdout.splitlines() == ["count,rule,severity,name", "40,MN01,error,minor-at-listing"]
+
+
+# --- hostile content ------------------------------------------------------------------------
+
+HOSTILE_NAME = '<script>alert(1)</script> 7 [click](http://evil.example) =HYPERLINK("http://evil.example","x")\x1b[2J\x07'
+HOSTILE_OFFENCE = '<img src=x onerror=alert(2)>|`rm`|[a](javascript:alert(3))'
+
+
+@pytest.fixture(scope="module")
+def hostile_outputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    path = folder / "=HYPERLINK(1).csv"
+    text = ("APELLIDO Y NOMBRE;NRO DOC;FECHA NACIMIENTO;DELITO;JUZGADO;FECHA ALTA;<b onmouseover=alert(4)>x</b>\n"
+            f'"{HOSTILE_NAME}";30111222;10/01/2010;{HOSTILE_OFFENCE};JUZGADO 1;01/02/2020;y\n'
+            "PEREZ, JUAN;20123456;15/03/1980;ROBO;JUZGADO 1;01/06/2015;z\n")
+    path.write_text(text, encoding="utf-8")
+    import os
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        report = build_report(Path(path.name), show_pii=True, profile="generic")
+    finally:
+        os.chdir(old)
+    assert {f.rule for f in report.findings} >= {"NM01", "MN01"}
+    return {fmt: render(report, fmt) for fmt in FORMATS}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_raw_control_characters_in_any_format(hostile_outputs, fmt):
+    assert "\x1b" not in hostile_outputs[fmt] and "\x07" not in hostile_outputs[fmt]
+
+
+def test_hostile_cells_are_inert_html(hostile_outputs):
+    import lxml.html
+
+    page = hostile_outputs["html"]
+    doc = lxml.html.fromstring(page)
+    scripts = doc.xpath("//script")
+    assert len(scripts) == 1 and "alert" not in scripts[0].text
+    assert not [el.tag for el in doc.iter() if isinstance(el.tag, str)
+                for attr in el.attrib if attr.lower().startswith("on")]
+    assert doc.xpath("//img") == [] and doc.xpath("//b[@onmouseover]") == []
+    assert all(a.get("href", "").startswith("#") for a in doc.xpath("//a"))
+    assert "<script>alert(1)</script>" in doc.text_content()  # shown as text
+    csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
+    assert "default-src 'none'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1]
+
+
+def test_hostile_cells_are_inert_markdown(hostile_outputs):
+    from markdown_it import MarkdownIt
+
+    text = hostile_outputs["markdown"]
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    assert "<script" not in html and "<img" not in html and "<a " not in html and "<code>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # visible as text
+    # every table row keeps its column count: no '|' from a cell broke it
+    for block in re.findall(r"<table>.*?</table>", html, flags=re.S):
+        head = len(re.findall(r"<th", block.split("</thead>")[0]))
+        for row in re.findall(r"<tr>(.*?)</tr>", block.split("</thead>")[1], flags=re.S):
+            assert len(re.findall(r"<td", row)) == head
+
+
+def test_hostile_cells_are_inert_csv(hostile_outputs):
+    rows = list(csv.reader(io.StringIO(hostile_outputs["csv"])))
+    cells = [c for r in rows[1:] for c in r]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=HYPERLINK(1).csv" in cells  # the file name started with '='
+    assert any("<script>alert(1)</script>" in c for c in cells)  # text stays text
+
+
+def test_csv_cell_neutralises_every_formula_start():
+    from dbhygiene.report.escape import csv_cell
+
+    for lead in ("=", "+", "-", "@", "\t", "\r"):
+        assert csv_cell(lead + "1+1").startswith("'")
+    assert csv_cell("a=1") == "a=1" and csv_cell(-3) == -3 and csv_cell(None) is None
+
+
+def test_github_escaping_follows_the_toolkit():
+    from dbhygiene.report.escape import gh_data, gh_property
+
+    assert gh_data("50%\nnext") == "50%25\\nnext"  # the newline is first shown visibly, then % encoded
+    assert gh_property("a:b,c%") == "a%3Ab%2Cc%25"
