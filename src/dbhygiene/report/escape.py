@@ -9,15 +9,7 @@ from __future__ import annotations
 
 import re
 
-try:
-    from ..safe_text import escape  # the shared door (helper harden's module)
-except ImportError:  # pragma: no cover - only until safe_text lands on main; then this goes
-    def escape(value, max_len: int | None = None) -> str:
-        text = value if isinstance(value, str) else str(value)
-        cut = f"… (+{len(text) - max_len} characters)" if max_len is not None and len(text) > max_len else ""
-        text = text[:max_len] if cut else text
-        return "".join(ch if ch == " " or ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256
-                       else f"<U+{ord(ch):04X}>" for ch in text) + cut
+from ..safe_text import escape
 
 __all__ = ["md", "csv_cell", "gh_data", "gh_property", "xml_text", "escape"]
 
