@@ -166,3 +166,12 @@ def test_a_requirement_without_rules_never_passes(tmp_path):
     req = verdict["requirements"][-1]
     assert (req["id"], req["status"]) == ("photo-quality", "no_rule")
     assert verdict["overall"] != "passes"
+
+
+def test_headline_share_of_records_without_an_offence(run_cli, write):
+    text = HEADER + ADULTS + "DIAZ, LUIS;30111222;10/01/1970;;JUZGADO 3;01/02/2020\n"
+    report, _ = verdict_of(run_cli, write("a.csv", text), "--select", "OF02")
+    figure = report["verdict"]["headline"]["without_offence"]
+    assert (figure["value"], figure["share"], figure["rule"]) == (1, round(1 / 3, 4), "OF02")
+    report, _ = verdict_of(run_cli, write("b.csv", text), "--select", "MN01")
+    assert "without_offence" not in report["verdict"]["headline"]  # OF02 did not run: no figure

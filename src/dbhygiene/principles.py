@@ -60,7 +60,8 @@ def parse_principles(data: dict, where: str = "principles.yml") -> Principles:
             raise CatalogueError(f"{where}: headline figure {item.get('id', '?')} needs an id, a label and "
                                  "exactly one of from_stats, from_findings")
         stats = item.get("from_stats")
-        if stats is not None and (set(stats) != {"rule", "key", "combine"} or stats["combine"] not in ("sum", "min")):
+        if stats is not None and (not {"rule", "key", "combine"} <= set(stats) <= {"rule", "key", "combine", "share"}
+                                  or stats["combine"] not in ("sum", "min")):
             raise CatalogueError(f"{where}: headline figure {item['id']}: from_stats needs rule, key and "
                                  "combine (sum or min)")
     return Principles(" ".join(str(data.get("framework", "")).split()), principles, requirements, figures)

@@ -66,15 +66,16 @@ def _headline(principles_data, sources: list, requirement_findings, total_record
         fid = item["id"]
         if "from_stats" in item:
             rule, key, combine = item["from_stats"]["rule"], item["from_stats"]["key"], item["from_stats"]["combine"]
+            share = bool(item["from_stats"].get("share"))
             values = [s.result.stats[rule][key] for s in sources
                       if rule in s.result.stats and s.result.stats[rule].get(key) is not None]
             ran = rule in selected and any(rule not in {n["rule"] for n in s.result.not_assessable}
                                            and rule not in {c["rule"] for c in s.result.crashed} for s in sources)
-            if values:
-                figures[fid] = {"value": sum(values) if combine == "sum" else min(values), "label": item["label"],
-                                "rule": rule}
-            elif ran and combine == "sum":  # the rule ran and saw nothing (a minimum of nothing is left out)
-                figures[fid] = {"value": 0, "label": item["label"], "rule": rule}
+            if values or (ran and combine == "sum"):  # a sum of nothing is 0; a minimum of nothing is left out
+                value = (sum(values) if combine == "sum" else min(values)) if values else 0
+                figures[fid] = {"value": value, "label": item["label"], "rule": rule}
+                if share:
+                    figures[fid]["share"] = round(value / total_records, 4) if total_records else None
         elif "from_findings" in item:
             wanted = [spec for spec in catalogue.values()
                       if (spec.name in item["from_findings"] or spec.code in item["from_findings"])

@@ -98,7 +98,8 @@ def render_charts(data: dict) -> list[dict]:
     if data["by_rule"]:
         items = sorted(data["by_rule"].items(), key=lambda kv: kv[1])[-MAX_BARS:]
         fig, ax = plt.subplots(figsize=(7, 0.28 * len(items) + 0.8))
-        ax.barh([k for k, _ in items], [v for _, v in items], color=COLOURS["bar"])
+        bars = ax.barh([k for k, _ in items], [v for _, v in items], color=COLOURS["bar"])
+        ax.bar_label(bars, padding=2, fontsize=7)
         ax.set_xlabel("findings")
         charts.append({"id": "by-rule", "title": "Findings by rule", "svg": _svg(fig),
                        "note": f"The {len(items)} rules with most findings." if len(data["by_rule"]) > MAX_BARS else ""})
