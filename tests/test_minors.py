@@ -249,6 +249,35 @@ def test_mn05_juvenile_terms(tmp_path):
     assert "'juzgado nacional de menores'" in found[1].message
     assert "'vara da infancia e juventude'" in found[2].message
     assert found[1].severity == "warning"
+    assert found[1].message == "No usable birth date, but the issuing authority names 'juzgado nacional de menores': " \
+                               "probably a child"
+    assert (found[1].confidence, found[3].confidence) == ("medium", "low")
+    assert found[3].message.endswith("'ato infracional': possibly a child")
+
+
+@pytest.mark.parametrize("authority, offence", [
+    ("JUZGADO CRIMINAL 4", "LESIONES A MENORES"),
+    ("JUZGADO FEDERAL 2", "SUMINISTRO DE ESTUPEFACIENTES A MENORES"),
+    ("JUZGADO FEDERAL 2", "Abuso sexual con acceso carnal a menor de edad"),
+    ("JUZGADO CIVIL", "MENORES"),  # the bare word
+    ("Family Court of Sydney", "CONTEMPT"),  # family courts hear adults' cases
+    ("Family Division", "Child abduction"),
+    ("JUZGADO CRIMINAL 4", "Corrupción de menores agravada"),
+])
+def test_mn05_offences_against_minors_and_family_courts_do_not_fire(tmp_path, authority, offence):
+    text = f"nombre;fecha nacimiento;juzgado;delito\nA;;{authority};{offence}\n"
+    _, result = run(tmp_path, text, ["MN05"])
+    assert result.findings == []
+
+
+@pytest.mark.parametrize("authority", [
+    "Juzgado Nacional de Menores N° 3", "TRIBUNAL ORAL DE MENORES 2", "Juzgado Penal Juvenil de Rosario",
+    "Youth Court, Leeds", "Juge des enfants de Lyon", "Fuero Penal Juvenil", "Juzgado de Menores",
+])
+def test_mn05_juvenile_courts_fire(tmp_path, authority):
+    text = f"nombre;fecha nacimiento;juzgado;delito\nA;;{authority};ROBO\n"
+    _, result = run(tmp_path, text, ["MN05"])
+    assert [(f.row, f.field, f.confidence) for f in result.findings] == [(1, "issuing_authority", "medium")]
 
 
 # ---------------------------------------------------------------- MN06 identifiable minor

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from click.testing import CliRunner
 
@@ -80,3 +82,15 @@ def test_cli_name_findings_are_warnings_and_redacted(tmp_path):
     assert "GONZALEZ" not in result.output and "PEREZ" not in result.output
     result = runner.invoke(cli, ["check", str(path), "--select", "NM", "--fail-on", "warning", "--as-of", "2026-11-22"])
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("letter", list("ÁÍÏÐÝ"))
+@pytest.mark.parametrize("replacement", ["?", "\ufffd", ""])
+def test_nm04_second_byte_lost_family(letter, replacement):
+    """Every letter whose second UTF-8 byte cp1252 leaves undefined, replaced or dropped."""
+    from dbhygiene.checks.names import MOJIBAKE
+
+    damaged = letter.encode("utf-8")[:1].decode("cp1252") + replacement
+    names = [f"{damaged}LVAREZ, JUAN", f"GARC{damaged}A, ANA", f"PEREZ {damaged}NGEL"]
+    hits = pc.match_substring_regex(pa.array(names), MOJIBAKE).to_pylist()
+    assert hits == [True, True, True], (letter, replacement, names)

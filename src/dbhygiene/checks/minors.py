@@ -10,7 +10,6 @@ bracket is at or above it, nothing. The other rules fire on certain cases only.
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
@@ -162,30 +161,31 @@ def implausibly_young_at_listing(ctx: Context, options: dict):
                          "confidence": _confidence(ref, pos, ctx)})
 
 
-def _clean_terms(terms) -> list[str]:
-    cleaned = strip_accents_casefold(pd.Series(list(terms or []), dtype="str"))
-    out = sorted({t for t in cleaned.dropna() if t}, key=lambda t: (-len(t), t))
-    return out
+def _patterns(ctx: Context, key: str) -> list[str]:
+    """Profile patterns (RE2, over text lower-cased with accents and punctuation removed)."""
+    return [str(p) for p in (ctx.profile.get(key) or []) if str(p).strip()]
 
 
-def _phrase(term: str) -> str:
-    # cleaned terms hold only letters, digits and single spaces; escape anything else anyway
-    return r"\b" + re.sub(r"([^\w ])", r"\\\1", term).replace(" ", r"\s+") + r"\b"
-
-
-def juvenile_term(values: pd.Series, terms: list[str], exclude: list[str]) -> pd.Series:
-    """The juvenile term each value contains (longest first), or NA; matched on distinct values,
-    accent- and case-insensitively, after removing excluded phrases (offences *against* minors)."""
+def juvenile_term(values: pd.Series, patterns: list[str], exclude: list[str]) -> pd.Series:
+    """The juvenile court or proceeding each value names (the matched text), or NA. Matched on
+    distinct values, accent- and case-insensitively, as whole words, after removing the excluded
+    patterns (offences *against* minors: "lesiones a menores", "corrupcion de menores")."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == 0 or not terms:
+    if len(uniques) == 0 or not patterns:
         return pd.Series(pd.NA, index=values.index, dtype="object")
     arr = _arrow(strip_accents_casefold(pd.Series(uniques, dtype="str")))
+    edge = pa.scalar(" ", arr.type)
+    arr = pc.binary_join_element_wise(edge, pc.fill_null(arr, pa.scalar("", arr.type)), edge,
+                                      pa.scalar("", arr.type))  # word edges at both ends
     if exclude:
-        arr = pc.replace_substring_regex(arr, "|".join(_phrase(t) for t in exclude), " ")
+        arr = pc.replace_substring_regex(arr, "(?:^|\\s)(?:" + "|".join(exclude) + ")(?:\\s|$)", " ")
     found = np.full(len(uniques), None, dtype=object)
-    for term in terms:
-        hit = pc.fill_null(pc.match_substring_regex(arr, _phrase(term)), False).to_numpy(zero_copy_only=False)
-        found[hit & (found == None)] = term  # noqa: E711 (elementwise)
+    for pattern in patterns:
+        struct = pc.extract_regex(arr, f"\\s(?P<m>{pattern})\\s")
+        matched = struct.field("m").to_numpy(zero_copy_only=False)
+        valid = pc.is_valid(struct).to_numpy(zero_copy_only=False)
+        take = valid & (found == None)  # noqa: E711 (elementwise)
+        found[take] = matched[take]
     out = np.where(codes >= 0, found[np.where(codes >= 0, codes, 0)], None)
     return pd.Series(out, index=values.index, dtype="object")
 
@@ -197,11 +197,13 @@ def juvenile_signal_without_birth_date(ctx: Context, options: dict):
         no_birth = ctx.frame["birth_date__status"].isin(["blank", "invalid"]).to_numpy()
     else:
         no_birth = np.ones(n, dtype=bool)
-    terms = _clean_terms(ctx.profile.get("juvenile_terms"))
-    exclude = _clean_terms(ctx.profile.get("juvenile_terms_exclude"))
-    pos_all, fields, found = [], [], []
+    terms = _patterns(ctx, "juvenile_terms")
+    exclude = _patterns(ctx, "juvenile_terms_exclude")
+    pos_all, fields, found, confidence = [], [], [], []
     seen = np.zeros(n, dtype=bool)
-    for field, label in (("issuing_authority", "issuing authority"), ("offence", "offence")):
+    # a juvenile court issuing the warrant is strong evidence; a juvenile procedure named in the
+    # offence text is weaker (the text may describe the case, not the person)
+    for field, label, conf in (("issuing_authority", "issuing authority", "medium"), ("offence", "offence", "low")):
         if field not in ctx.frame.columns:
             continue
         sel = np.flatnonzero(no_birth & ~seen)
@@ -212,12 +214,15 @@ def juvenile_signal_without_birth_date(ctx: Context, options: dict):
         seen[sel[hit]] = True
         pos_all.append(sel[hit])
         fields.append(np.full(int(hit.sum()), field, dtype=object))
-        found.append(np.char.add(np.char.add(f"the {label} mentions '", matched[hit].astype(str)), "'")
+        confidence.append(np.full(int(hit.sum()), conf, dtype=object))
+        found.append(np.char.add(np.char.add(f"the {label} names '", matched[hit].astype(str)), "'")
                      if hit.any() else np.array([], dtype=object))
     if not pos_all:
         return pd.DataFrame({"pos": pd.Series([], dtype=np.int64)})
+    conf = np.concatenate(confidence)
     hits = pd.DataFrame({"pos": np.concatenate(pos_all), "field": np.concatenate(fields),
-                         "signal": np.concatenate(found).astype(object)})
+                         "signal": np.concatenate(found).astype(object), "confidence": conf,
+                         "likely": np.where(conf == "medium", "probably a child", "possibly a child")})
     return hits.sort_values("pos", kind="stable")
 
 

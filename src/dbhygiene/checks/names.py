@@ -15,7 +15,12 @@ from ..engine import Context, implements
 # cp1252 shows as one of these characters ("NUÃ‘EZ", "JosÃ©", "Â°").
 _CP1252_CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d" \
                "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
-MOJIBAKE = f"[\u00c2\u00c3\u00c5\u00c4][{_CP1252_CONT}]|\u00e2\u20ac|\ufffd"
+# The second byte lost: Á Í Ï Ð Ý (C3 81/8D/8F/90/9D) and their C2/C4/C5 cousins have a second byte
+# cp1252 does not define, which editors turn into "?" or U+FFFD, or drop. So "Ã?" / "Ä?" / "Â?"
+# / "Å?" anywhere; and a bare "Ã" where Portuguese never writes one: at the start of a word
+# ("ÃLVAREZ") or before a letter other than O, E, S ("GARCÃA", "MARÃN").
+LOST_SECOND_BYTE = "[\u00c2\u00c3\u00c4\u00c5][?\ufffd]|(?:^|[\\s,;.(\\-])\u00c3|\u00c3[^OESoes\\s\\p{P}]"
+MOJIBAKE = f"[\u00c2\u00c3\u00c5\u00c4][{_CP1252_CONT}]|\u00e2\u20ac|\ufffd|{LOST_SECOND_BYTE}"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\x{80}-\x{9f}]|\t|\r|\n"
 
 
