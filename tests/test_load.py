@@ -472,10 +472,11 @@ def test_unreadable_file(write):
         os.chmod(path, 0o600)
 
 
-def test_xml_is_refused_with_a_clear_message(tmp_path):
+def test_html_is_refused_with_a_clear_message(tmp_path):
     from dbhygiene.errors import LoadError
 
-    path = tmp_path / "list.xml"
-    path.write_text('<?xml version="1.0"?>\n<list><person name="A"/></list>\n', encoding="utf-8")
-    with pytest.raises(LoadError, match="XML/HTML is not a supported input"):
+    path = tmp_path / "list.html"
+    path.write_text('<!DOCTYPE html>\n<html><body><table><tr><td>A</td></tr></table></body></html>\n',
+                    encoding="utf-8")
+    with pytest.raises(LoadError, match="HTML is not a supported input"):
         load(path)

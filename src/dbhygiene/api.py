@@ -27,6 +27,7 @@ class Settings:
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    record_path: str | None = None  # XML/JSON: where the records are
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     show_pii: bool = False
     fail_on: str = "error"
@@ -35,14 +36,15 @@ class Settings:
 
 def prepare(path: str | Path, settings: Settings) -> Context:
     loaded = load(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
-                  max_input_size=settings.max_input_size)
+                  max_input_size=settings.max_input_size, record_path=settings.record_path)
     profile = load_profile(settings.profile)
     mapping = map_columns(list(loaded.frame.columns), settings.columns)
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=settings.as_of, date_format=settings.date_format)
     return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
                    as_of=settings.as_of, lines=loaded.lines, date_notes=norm.date_notes,
                    malformed_rows=loaded.malformed_rows, load_notes=[*loaded.notes, *mapping.notes],
-                   redaction=Redaction(settings.show_pii))
+                   redaction=Redaction(settings.show_pii),
+                   multi={f: loaded.multi[c] for f, c in mapping.as_dict().items() if c in loaded.multi})
 
 
 def check_path(path: str | Path, settings: Settings) -> tuple[Context, RunResult]:

@@ -111,6 +111,7 @@ def input_options(fn):
         click.option("--max-input-size", metavar="SIZE",
                      help="Largest input after decompression, e.g. 4G (default 1G; also lifts the "
                           "100-fold expansion limit on compressed input)."),
+        click.option("--record-path", help="XML/JSON: where the records are (XML: data-set/record; JSON: data.items)."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Configuration file (default: nearest dbhygiene.toml or pyproject.toml)."),
     ]):
@@ -120,7 +121,7 @@ def input_options(fn):
 
 def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter,
                    select=(), ignore=(), fail_on=None, show_pii=False, group_by=None,
-                   max_input_size=None):
+                   max_input_size=None, record_path=None):
     from .api import Settings
     from .config import find_config, read_config
     from .load import parse_size
@@ -150,6 +151,7 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
         sheet=sheet or conf.get("sheet"),
         encoding=encoding or conf.get("encoding"),
         delimiter=delimiter,
+        record_path=record_path or conf.get("record-path"),
         rule_options=conf.get("rules", {}),
         show_pii=show_pii,
         fail_on=fail_on or conf.get("fail-on", "error"),

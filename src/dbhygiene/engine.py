@@ -66,6 +66,9 @@ class Context:
     malformed_rows: list[int] = field(default_factory=list)
     load_notes: list[str] = field(default_factory=list)
     redaction: Redaction = field(default_factory=Redaction)  # what figures may show of a person
+    # list-valued fields of nested JSON/XML: canonical field -> pyarrow list<string> per record
+    # (the frame cell holds the first value; see load/records.py)
+    multi: dict[str, Any] = field(default_factory=dict)
     _memo: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def memo(self, namespace: str) -> dict:
@@ -169,7 +172,9 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
         columns[name] = [None if lw else show(name, v, show_pii) for v, lw in zip(values, listwide)]
     for name in names:
         if name in hits.columns:
-            columns[name] = [_fmt(v) for v in hits[name].to_numpy(dtype=object)]
+            # a tuple is several values of one field (e.g. birth dates): each shown or redacted as that field
+            columns[name] = ["; ".join(show(name, x, show_pii) for x in v) if isinstance(v, tuple) else _fmt(v)
+                             for v in hits[name].to_numpy(dtype=object)]
     for name in missing:
         columns[name] = ["(not mapped)"] * len(hits)
     rows = pos + 1
@@ -219,7 +224,8 @@ def subset_context(ctx: Context, positions: np.ndarray) -> Context:
             frame=ctx.frame.iloc[positions].reset_index(drop=True), raw=ctx.raw.iloc[positions].reset_index(drop=True),
             facts=ctx.facts, mapping=ctx.mapping, profile=ctx.profile, as_of=ctx.as_of,
             lines=ctx.lines[positions] if ctx.lines is not None else None, date_notes=ctx.date_notes,
-            malformed_rows=[], load_notes=ctx.load_notes)
+            malformed_rows=[], load_notes=ctx.load_notes,
+            multi={name: values.take(positions) for name, values in ctx.multi.items()})
     return memo[key]
 
 

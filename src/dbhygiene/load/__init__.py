@@ -7,7 +7,7 @@ counted). The input file is only ever opened for reading.
 
 Modules: ``source`` (opening, facts), ``archive`` (gzip/zip), ``encoding``/``cp1252``/``text``
 (decoding), ``dispatch`` (which reader), one module per format (``delimited``, ``xlsx``,
-``jsonfmt``, ``parquet``), ``cells`` (typed cells to text).
+``jsonfmt``, ``xmlfmt``, ``parquet``), ``records`` (list-valued fields), ``cells`` (typed cells to text).
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ __all__ = ["load", "Loaded", "SourceFacts", "Options", "cp1252_to_utf8", "first_
 
 
 def load(path: str | Path, sheet: str | None = None, encoding: str | None = None,
-         delimiter: str | None = None, max_input_size: int | None = None) -> Loaded:
-    """Read ``path``. ``max_input_size`` (bytes) replaces the default size and expansion limits."""
+         delimiter: str | None = None, max_input_size: int | None = None,
+         record_path: str | None = None) -> Loaded:
+    """Read ``path``. ``max_input_size`` (bytes) replaces the default size and expansion limits;
+    ``record_path`` says where the records of an XML or JSON document are."""
     path = Path(path)
     options = Options(sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      limits=Limits.from_option(max_input_size))
+                      limits=Limits.from_option(max_input_size), record_path=record_path)
     data, st = read_source(path, options.limits)
     # hashlib releases the GIL on large buffers: the digest is computed on another core while this
     # one decodes and parses

@@ -22,6 +22,7 @@ from .parquet import load_parquet
 from .source import Loaded, Options, SourceFacts
 from .text import Text
 from .xlsx import load_xlsx
+from .xmlfmt import load_xml
 
 TEXT_SUFFIXES = {"csv", "tsv", "txt", "psv", "dsv"}
 
@@ -45,9 +46,9 @@ def _refuse_ole2(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
                     "save it as .xlsx (unprotected) or CSV first")
 
 
-def _refuse_markup(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
-    raise LoadError(f"{facts.path}: XML/HTML is not a supported input; export the list as CSV, .xlsx, "
-                    "JSON or Parquet")
+def _refuse_html(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
+    raise LoadError(f"{facts.path}: HTML is not a supported input; export the list as CSV, .xlsx, "
+                    "JSON, XML or Parquet")
 
 
 def _read_xlsx(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
@@ -58,6 +59,11 @@ def _read_xlsx(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
 def _is_markup(head: str, suffix: str) -> bool:
     return head.startswith("<") and (suffix in ("xml", "html", "htm") or head[:5].lower() in ("<?xml", "<html")
                                      or suffix not in TEXT_SUFFIXES)
+
+
+def _is_html(head: str, suffix: str) -> bool:
+    lowered = head[:200].lower()
+    return _is_markup(head, suffix) and (suffix in ("html", "htm") or lowered.startswith(("<html", "<!doctype html")))
 
 
 def _is_json(head: str, suffix: str) -> bool:
@@ -72,7 +78,8 @@ BINARY: list[BinaryFormat] = [
 ]
 
 TEXT: list[TextFormat] = [
-    TextFormat("markup", _is_markup, _refuse_markup),
+    TextFormat("html", _is_html, _refuse_html),
+    TextFormat("xml", _is_markup, load_xml),
     TextFormat("ndjson", lambda head, suffix: suffix in ("ndjson", "jsonl"), load_json),
     TextFormat("json", _is_json, load_json),
     TextFormat("csv", lambda head, suffix: True,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import LoadError
 from .limits import Limits
@@ -40,6 +41,8 @@ class Loaded:
     lines: np.ndarray | None  # physical start line of each record (text sources only)
     notes: list[str] = field(default_factory=list)
     malformed_rows: list[int] = field(default_factory=list)  # rows whose field count was wrong
+    # list-valued fields (nested JSON, XML): column -> every record's values (see records.py)
+    multi: dict[str, pa.ListArray] = field(default_factory=dict)
 
     @property
     def rows(self) -> np.ndarray:
@@ -64,6 +67,7 @@ class Options:
     encoding: str | None = None
     delimiter: str | None = None
     limits: Limits = field(default_factory=Limits)
+    record_path: str | None = None  # XML/JSON: where the records are (--record-path)
 
 
 def read_source(path: Path, limits: Limits) -> tuple[bytes, os.stat_result]:

@@ -1,0 +1,122 @@
+"""Rules that read every value of a list-valued field (DB09).
+
+A record's birth dates are the values of its list-valued ``birth_date`` (nested JSON, XML: see
+``load/records.py``), or its one cell; a value holding several dates ("April 18, 1948, April 15,
+1950", "(a) 3.3.1965, (b) 1.1.1965") counts as those dates. Each distinct value is parsed once
+into the interval of days it allows, by the same parser as the birth_date column (a full date: one
+day; a year: that year; "1951 to 1953": those years; "Approximately 1963": a year either side). The dates conflict when no single day fits them all:
+the largest start is after the smallest end.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..engine import CheckResult, Context, implements
+from ..normalise import parse_dates
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# one date inside a longer text: day-month-year with separators, ISO, "April 18, 1948", "18 Apr 1948"
+DATE_TOKEN = re.compile(
+    r"\b\d{4}-\d{1,2}-\d{1,2}\b"
+    r"|\b\d{1,2}[./-]\d{1,2}[./-]\d{4}\b"
+    rf"|\b{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b"
+    rf"|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b",
+    re.IGNORECASE)
+_YEARS = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def birth_date_lists(ctx: Context) -> pa.ListArray:
+    """Every record's birth-date values as written (blank values dropped)."""
+    if "birth_date" in ctx.multi:
+        return ctx.multi["birth_date"]
+    values = pa.array(ctx.frame["birth_date"].array, type=pa.string())
+    valid = pc.is_valid(values).to_numpy(zero_copy_only=False)
+    offsets = np.concatenate(([0], np.cumsum(valid))).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), values.drop_null())
+
+
+def _split_distinct(distinct: list[str]) -> list[list[str]]:
+    """The dates inside each distinct value: several when it lists several, else the value."""
+    out = []
+    for text in distinct:
+        found = DATE_TOKEN.findall(text)
+        out.append(found if len(found) > 1 else [text])
+    return out
+
+
+def _intervals(values: pd.Series, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """[lo, hi] day numbers each value allows; NaT-like (lo > hi) when it fixes no date."""
+    note = ctx.date_notes.get("birth_date")
+    parsed, _ = parse_dates(values, dayfirst=bool(ctx.profile.get("dayfirst", True)),
+                            order=note.order if note is not None else None, as_of=ctx.as_of,
+                            field_name="birth_date", no_data_tokens=tuple(ctx.profile.get("no_data_tokens", ())),
+                            month_names=ctx.profile.get("month_names") or {})
+    n = len(values)
+    lo = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    if "lo" in parsed.columns and "hi" in parsed.columns:  # the date parser states intervals itself
+        a = parsed["lo"].to_numpy(dtype="datetime64[D]")
+        b = parsed["hi"].to_numpy(dtype="datetime64[D]")
+        known = ~np.isnat(a) & ~np.isnat(b)
+        lo[known], hi[known] = a[known].astype(np.int64), b[known].astype(np.int64)
+    else:
+        full = parsed["status"].isin(["ok", "ambiguous"]).to_numpy()
+        day = parsed["date"].to_numpy(dtype="datetime64[D]")
+        lo[full] = hi[full] = day[full].astype(np.int64)
+        known = full
+    # what the parser leaves (approximate years, ranges of years): the years it names
+    for i in np.flatnonzero(~known):
+        years = [int(y) for y in _YEARS.findall(values.iat[i])]
+        if years and len(years) <= 2:
+            lo[i] = np.datetime64(f"{min(years):04d}-01-01", "D").astype(np.int64)
+            hi[i] = np.datetime64(f"{max(years):04d}-12-31", "D").astype(np.int64)
+    return lo, hi
+
+
+@implements("DB09")
+def several_birth_dates(ctx: Context, options: dict):
+    lists = birth_date_lists(ctx)
+    flat = lists.flatten()
+    if len(flat) == 0:
+        return None
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    codes, distinct = pd.factorize(pd.Series(flat.to_numpy(zero_copy_only=False), dtype=object))
+    pieces = _split_distinct([str(v) for v in distinct])
+    # expand: one entry per (record, date written), each distinct date parsed once
+    piece_counts = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    piece_start = np.concatenate(([0], np.cumsum(piece_counts)[:-1]))
+    piece_text = [t for p in pieces for t in p]
+    reps = piece_counts[codes]
+    rec = np.repeat(parent, reps)
+    idx = np.repeat(piece_start[codes], reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
+    text_codes, text_distinct = pd.factorize(pd.Series(np.asarray(piece_text, dtype=object)[idx]).str.strip())
+    lo_d, hi_d = _intervals(pd.Series(text_distinct, dtype="str"), ctx)
+    lo, hi = lo_d[text_codes], hi_d[text_codes]
+    dated = lo <= hi
+    frame = pd.DataFrame({"rec": rec[dated], "lo": lo[dated], "hi": hi[dated], "text": text_codes[dated]})
+    frame = frame.drop_duplicates(["rec", "text"])
+    if frame.empty:
+        return None
+    grouped = frame.groupby("rec", sort=True)
+    spans = grouped.agg(max_lo=("lo", "max"), min_hi=("hi", "min"), count=("text", "size"))
+    several = spans[spans["count"] > 1]
+    conflict = several[several["max_lo"] > several["min_hi"]]
+    stats = {"records_with_several_birth_dates": int(len(several)), "conflicting": int(len(conflict))}
+    if conflict.empty:
+        return CheckResult(pd.DataFrame({"pos": pd.Series([], dtype=np.int64)}), stats)
+    chosen = frame[frame["rec"].isin(conflict.index)]
+    values = chosen.groupby("rec", sort=True)["text"].agg(lambda c: tuple(text_distinct[c]))
+    hits = pd.DataFrame({
+        "pos": conflict.index.to_numpy(dtype=np.int64),
+        "count": conflict["count"].to_numpy(),
+        "birth_date": values.reindex(conflict.index).to_numpy(),
+        "field": "birth_date",
+    })
+    return CheckResult(hits, stats)
