@@ -2,7 +2,8 @@
 
 A finding's fingerprint is ``HMAC-SHA256(key, rule · field · identity)``, hex, where *identity* is
 the record's normalised identity, never its row number: the normalised national ID, else the
-sorted-token name key with the birth date, else a hash of the whole record's cells. Reordering or
+sorted-token name key with the birth date, else a hash of the whole record's cells (for a
+cross-record finding, the set of identities of every record it names). Reordering or
 inserting rows therefore changes no fingerprint; two findings of one rule on one identity (two
 records of one person) are told apart by counting, so a baseline is a multiset of fingerprints.
 File-level findings use the rule, the field and the message with its digits removed.
@@ -104,7 +105,10 @@ def fingerprints(ctx, findings: list[Finding], key: bytes) -> list[str]:
         if f.row is not None:
             if tokens is None:
                 tokens = identity_tokens(ctx)
-            ident = tokens[f.row - 1]
+            # a cross-record finding sits on one row of a pair or group, and which one depends on row
+            # order: it is identified by the set of identities it involves
+            rows = {f.row, *f.related_rows} if f.related_rows else {f.row}
+            ident = "&".join(sorted({tokens[r - 1] for r in rows if 0 < r <= len(tokens)}))
         else:
             ident = "file:" + _DIGITS.sub("#", f.message)
         msg = f"{f.rule}\x1f{f.field or ''}\x1f{ident}".encode("utf-8")
@@ -243,11 +247,11 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date
 
 
 def waiver_findings(problems: list[dict], catalogue: dict, source: str) -> list[Finding]:
-    """Expired and unused waivers as findings of rules GN02 and GN03 (no personal data)."""
+    """Expired and unused waivers as findings of rules WV01 and WV02 (no personal data)."""
     out = []
     for p in problems:
         w = p["waiver"]
-        code = "GN02" if p["kind"] == "expired" else "GN03"
+        code = "WV01" if p["kind"] == "expired" else "WV02"
         spec = catalogue.get(code)
         if spec is None:
             continue
@@ -261,7 +265,7 @@ def waiver_findings(problems: list[dict], catalogue: dict, source: str) -> list[
 def waiver_toml(rule: str, fingerprint: str, reason: str, reviewer: str, expires: dt.date,
                 created: dt.date) -> str:
     def q(s: str) -> str:
-        return json.dumps(s, ensure_ascii=False)  # a TOML basic string is a JSON string
+        return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007f")  # TOML basic string
 
     return (f"\n[[waiver]]\nrule = {q(rule.upper())}\nfingerprint = {q(fingerprint)}\nreason = {q(reason)}\n"
             f"reviewer = {q(reviewer)}\nexpires = {expires.isoformat()}\ncreated = {created.isoformat()}\n")
@@ -269,3 +273,73 @@ def waiver_toml(rule: str, fingerprint: str, reason: str, reviewer: str, expires
 
 def suppressed(f: Finding) -> bool:
     return bool(f.extra.get("suppressed"))
+
+
+def controls(report, *, files, baseline_path=None, write_baseline=None, key_file=None, waivers_path=None,
+             today: dt.date | None = None, environ=os.environ) -> list[Finding]:
+    """Apply waivers and a baseline to a report; write a baseline if asked. Returns the findings that
+    count towards the exit code: not suppressed, and, with a baseline, new."""
+    from .catalogue import load_catalogue
+
+    today = today or dt.date.today()
+    waivers_path = waivers_path or find_waivers()
+    wanted = baseline_path or write_baseline or waivers_path or key_file
+    if not wanted and not environ.get(KEY_ENV):
+        return [f for f in report.findings if not suppressed(f)]
+    key = read_key(key_file, environ)
+    stamp(report.sources, key)
+    if waivers_path:
+        waivers = read_waivers(Path(waivers_path))
+        problems = apply_waivers(report.findings, waivers, today)
+        extra = waiver_findings(problems, load_catalogue(), str(waivers_path))
+        if extra and report.sources:
+            selected = set(report.selected_rules)
+            extra = [f for f in extra if f.rule in selected] if selected else extra
+            for f, fp in zip(extra, fingerprints(report.sources[0].ctx, extra, key)):
+                f.extra["fingerprint"] = fp
+            report.sources[0].result.findings.extend(extra)
+        report.controls["waivers"] = {
+            "file": str(waivers_path), "entries": len(waivers),
+            "suppressed": sum(1 for f in report.findings if suppressed(f)),
+            "expired": sum(1 for p in problems if p["kind"] == "expired"),
+            "unused": sum(1 for p in problems if p["kind"] == "unused"),
+        }
+    counted = [f for f in report.findings if not suppressed(f)]
+    if baseline_path:
+        report.controls["baseline"] = apply_baseline(report.findings, read_baseline(Path(baseline_path), key))
+        counted = [f for f in counted if f.extra.get("baseline") == "new"]
+    if write_baseline:
+        from .output import write_private
+
+        write_private(Path(write_baseline), json.dumps(baseline_dict(report.findings, key), indent=1) + "\n",
+                      inputs=list(files))
+    return counted
+
+
+def resolve_fingerprint(fingerprint: str, rule: str | None, report_path: Path | None) -> tuple[str, str]:
+    """A full fingerprint and its rule, from the command line or looked up in a JSON report."""
+    fp = fingerprint.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{8,64}", fp):
+        raise ConfigError("a fingerprint is hexadecimal, as a report shows it (fp:…)")
+    if report_path is None:
+        if not _FP.match(fp):
+            raise ConfigError("give the full 32-digit fingerprint, or --report with the JSON report it comes from")
+        if not rule:
+            raise ConfigError("--rule is required without --report")
+        return fp, rule.upper()
+    try:
+        data = json.loads(Path(report_path).read_text(encoding="utf-8"))
+        items = data["findings"]
+    except OSError as exc:
+        raise ConfigError(f"cannot read {report_path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"{report_path} is not a dbhygiene JSON report") from None
+    hits = {(f.get("extra", {}).get("fingerprint"), f.get("rule")) for f in items if isinstance(f, dict)
+            and str(f.get("extra", {}).get("fingerprint", "")).startswith(fp)
+            and (rule is None or f.get("rule") == rule.upper())}
+    if not hits:
+        raise ConfigError(f"no finding with fingerprint {fp} in {report_path} (was DBHYGIENE_BASELINE_KEY set?)")
+    if len(hits) > 1:
+        raise ConfigError(f"fingerprint prefix {fp} matches {len(hits)} findings: give more digits or --rule")
+    full, code = hits.pop()
+    return full, code

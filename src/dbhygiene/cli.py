@@ -189,9 +189,18 @@ def cli():
               help="Findings shown per rule (all are still counted; the JSON is never capped). "
                    "Default: the format's own (text 20, all in machine formats).")
 @click.option("--statistics", is_flag=True, help="Counts per rule instead of findings (text, markdown, csv).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Compare with a baseline: findings are marked new or unchanged; --fail-on counts new ones only.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write this run's findings as a baseline (keyed fingerprints, no personal data; mode 0600).")
+@click.option("--baseline-key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Secret for finding fingerprints (default: the DBHYGIENE_BASELINE_KEY environment variable).")
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Waivers file (default: the nearest dbhygiene-waivers.toml).")
 @guard
 def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, select, ignore,
-          fmt, output, fail_on, show_pii, max_per_rule, statistics, group_by=None, **reading):
+          fmt, output, fail_on, show_pii, max_per_rule, statistics, group_by=None, baseline_path=None,
+          write_baseline=None, baseline_key_file=None, waivers_path=None, **reading):
     """Check one or more exports and report findings.
 
     \b
@@ -222,6 +231,10 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     report = Report(tool={"name": "dbhygiene", "version": __version__}, as_of=settings.as_of.isoformat(),
                     profile=settings.profile, sources=sources, selected_rules=[s.code for s in specs],
                     show_pii=settings.show_pii)
+    from .baseline import controls
+
+    counted = controls(report, files=list(files), baseline_path=baseline_path, write_baseline=write_baseline,
+                       key_file=baseline_key_file, waivers_path=waivers_path)
     buffer = io.StringIO()
     color = output is None and renderer.color and sys.stdout.isatty()
     renderer.render(report, buffer, RenderOptions(color=color, max_per_rule=max_per_rule, statistics=statistics))
@@ -232,7 +245,7 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     if any(s.result.crashed for s in sources):
         crashed = ", ".join(c["rule"] for s in sources for c in s.result.crashed)
         raise ToolError(f"rule(s) crashed: {crashed}; the report above is incomplete")
-    sys.exit(exit_code(report.findings, settings.fail_on))
+    sys.exit(exit_code(counted, settings.fail_on))
 
 
 @cli.command()
@@ -286,13 +299,28 @@ def show_rule(code):
 @click.option("--rows", type=click.IntRange(min=100), default=5000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--as-of", default="2026-11-22", show_default=True, help="Reference date the planted ages refer to.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the export; the key goes beside it as <name>.key.json.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Where to write the export; the key goes beside it as <name>.key.json. "
+                   "With --versions: a folder.")
 @click.option("--encoding", default="cp1252", show_default=True)
+@click.option("--versions", type=click.IntRange(min=2, max=12),
+              help="Write this many dated versions of one list (for `dbhygiene history`) into the folder -o, "
+                   "with history.key.json.")
 @guard
-def sample(rows, seed, as_of, output, encoding):
+def sample(rows, seed, as_of, output, encoding, versions=None):
     """Write a synthetic CONARC-like export with planted defects, and a key of what is where."""
     from .sample import write_sample
+
+    if versions:
+        from .sample_history import write_versions
+
+        if output.exists() and not output.is_dir():
+            raise ConfigError(f"with --versions, -o names a folder; {output} is a file")
+        paths, key_path = write_versions(output, rows=rows, seed=seed, versions=versions)
+        click.echo(escape(f"wrote {len(paths)} versions into {output} and {key_path}"))
+        return
+    if output.is_dir():
+        raise ConfigError(f"-o {output} is a folder: give a file name (or use --versions)")
 
     key_path = write_sample(output, rows=rows, seed=seed, as_of=parse_date(as_of, "--as-of"), encoding=encoding)
     click.echo(escape(f"wrote {output} ({rows} records) and {key_path}"))
@@ -337,6 +365,83 @@ def history(files, dates_opt, since, fmt, output, people_opt, show_pii, **inputs
         write_private(output, buffer.getvalue(), inputs=list(files))
     else:
         click.echo(buffer.getvalue(), nl=False)
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@input_options
+@click.option("--select", multiple=True, help="Rules to run: codes, prefixes, names, families or ALL (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rules to skip, same forms as --select.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here (created readable by you only, mode 0600).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              help="Exit 1 when a NEW finding is at or above this severity (default: error).")
+@click.option("--show-pii", is_flag=True, help="Show names, IDs and birth dates in full (default: redacted).")
+@guard
+def diff(old, new, select, ignore, fmt, output, fail_on, show_pii, **inputs):
+    """Findings new, resolved and persisting between two exports of one list.
+
+    \b
+    Findings are matched by rule and the normalised identity of their records, not by row number.
+    Example:
+      dbhygiene diff conarc_2019-05-06.csv conarc_2020-01-15.csv --profile ar
+    """
+    from .api import check_path
+    from .diff import RENDERERS, as_dict, diff_sources, failing
+    from .output import check_destination, write_private
+    from .report import SourceReport
+
+    if output is not None:
+        check_destination(output, [old, new])
+    settings = build_settings(**inputs, select=select, ignore=ignore, fail_on=fail_on, show_pii=show_pii)
+    sources = [SourceReport(*check_path(path, settings)) for path in (old, new)]
+    parts = diff_sources(*sources)
+    data = as_dict(*sources, parts, show_pii, settings.as_of.isoformat(), settings.profile)
+    buffer = io.StringIO()
+    RENDERERS[fmt](data, buffer)
+    if output is not None:
+        write_private(output, buffer.getvalue(), inputs=[old, new])
+    else:
+        click.echo(buffer.getvalue(), nl=False)
+    sys.exit(EXIT_FINDINGS if failing(parts, settings.fail_on) else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("fingerprint")
+@click.option("--rule", "rule_code", help="The finding's rule code (read from --report when given).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A JSON report of the finding: FINGERPRINT may then be the prefix the text report shows.")
+@click.option("--reason", required=True, help="Why the finding is accepted.")
+@click.option("--reviewer", required=True, help="Who accepted it (a role or a name).")
+@click.option("--expires", required=True, help="Until when (YYYY-MM-DD); then the finding counts again.")
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Waivers file to append to (default: the nearest dbhygiene-waivers.toml, else ./).")
+@guard
+def waive(fingerprint, rule_code, report_path, reason, reviewer, expires, waivers_path):
+    """Accept one finding until a date: append an entry to dbhygiene-waivers.toml.
+
+    \b
+    The entry holds the rule, the finding's keyed fingerprint, the reason, the reviewer and the
+    expiry date: no personal data. Fingerprints appear in reports when DBHYGIENE_BASELINE_KEY is set.
+    Example:
+      dbhygiene waive 3fa2c81d09b7 --report report.json --reason "two warrants" --reviewer steward \\
+        --expires 2027-06-30
+    """
+    from .baseline import WAIVERS_FILE, find_waivers, resolve_fingerprint, waiver_toml
+
+    until = parse_date(expires, "--expires")
+    fingerprint, rule_code = resolve_fingerprint(fingerprint, rule_code, report_path)
+    path = waivers_path or find_waivers() or Path(WAIVERS_FILE)
+    entry = waiver_toml(rule_code, fingerprint, reason, reviewer, until, dt.date.today())
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(entry)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(f"waived {rule_code} finding {fingerprint[:12]} until {until.isoformat()} in {path}")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 
@@ -32,8 +33,30 @@ def run_example(spec: RuleSpec, example: dict) -> list[tuple]:
             columns=example.get("columns", {}),
             rule_options={spec.code: example.get("options", {})},
         )
-        _, result = check_path(path, settings)
-    return sorted(([f.row, f.field, f.rule] for f in result.findings), key=lambda t: (t[0] or 0, t[2], str(t[1])))
+        ctx, result = check_path(path, settings)
+        findings = result.findings
+        if "waivers" in example:
+            findings = _with_waivers(ctx, findings, example, Path(tmp), settings)
+    return sorted(([f.row, f.field, f.rule] for f in findings), key=lambda t: (t[0] or 0, t[2], str(t[1])))
+
+
+def _with_waivers(ctx, findings, example: dict, tmp: Path, settings) -> list:
+    """Apply an example's ``waivers`` (TOML) as ``check`` does; ``{fingerprint:CODE:ROW}`` in it stands
+    for the fingerprint of that finding under a fixed example key. Suppressed findings are dropped."""
+    from .baseline import apply_waivers, fingerprints, read_waivers, waiver_findings
+
+    key = b"dbhygiene rule-example key (not a secret)"
+    for f, fp in zip(findings, fingerprints(ctx, findings, key)):
+        f.extra["fingerprint"] = fp
+
+    def fingerprint_of(match) -> str:
+        return next(f.extra["fingerprint"] for f in findings if f.rule == match[1] and f.row == int(match[2]))
+
+    path = tmp / "dbhygiene-waivers.toml"
+    path.write_text(re.sub(r"\{fingerprint:(\w+):(\d+)\}", fingerprint_of, example["waivers"]), encoding="utf-8")
+    problems = apply_waivers(findings, read_waivers(path), today=settings.as_of)
+    extra = [f for f in waiver_findings(problems, load_catalogue(), str(path)) if f.rule in settings.select]
+    return [f for f in [*findings, *extra] if not f.extra.get("suppressed")]
 
 
 def expected(example: dict) -> list[list]:

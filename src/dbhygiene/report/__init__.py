@@ -30,6 +30,7 @@ class Report:
     selected_rules: list[str]
     show_pii: bool = False
     notes: list[str] = field(default_factory=list)
+    controls: dict = field(default_factory=dict)  # baseline and waiver counts (baseline.py), when used
 
     def __post_init__(self):
         # the one redaction door between the run and every renderer (see redact.py)
@@ -70,6 +71,7 @@ class Report:
             "by_rule": dict(sorted(by_rule.items())),
             "by_severity": by_severity,
             "not_assessable": not_assessable,
+            **self.controls,
         }
 
 

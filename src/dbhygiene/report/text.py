@@ -108,6 +108,7 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
                     extra += f" (score {f.score:g})"
                 if f.confidence != "high":
                     extra += f" (confidence {f.confidence})"
+                extra += _control_marks(f)
                 add(f"  {_where(f)}: {f.message}{extra}")
             if len(items) > max_per_rule:
                 add(f"  … and {len(items) - max_per_rule} more (use --format json for all)")
@@ -127,3 +128,22 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
     sev = summary["by_severity"]
     add((f"{summary['findings']} findings", {"bold": True}),
         f" ({sev['error']} errors, {sev['warning']} warnings, {sev['info']} notices)")
+    if "waivers" in summary:
+        wv = summary["waivers"]
+        add(f"waivers: {wv['suppressed']} findings suppressed, {wv['expired']} waivers expired, {wv['unused']} unused")
+    if "baseline" in summary:
+        b = summary["baseline"]
+        add(f"baseline: {b['new']} new, {b['unchanged']} unchanged, {b['fixed']} fixed since it was written")
+
+
+def _control_marks(f) -> str:
+    """Baseline and waiver marks, and the fingerprint prefix `dbhygiene waive` takes (no personal data)."""
+    out = ""
+    if f.extra.get("baseline") == "new":
+        out += " [new]"
+    waived = f.extra.get("suppressed")
+    if waived:
+        out += f" [waived until {waived['expires']}: {waived['reason']}]"
+    if f.extra.get("fingerprint"):
+        out += f" fp:{f.extra['fingerprint'][:12]}"
+    return out
