@@ -143,6 +143,8 @@ def checked(tmp_path_factory):
     for finding in result.findings:  # a row appears in a finding as its row or as a related row
         if finding.row is not None:
             found.setdefault(finding.rule, set()).update({finding.row, *finding.related_rows})
+        elif finding.related_rows:  # a list-level finding (OF13) names the rows it is about
+            found.setdefault(finding.rule, set()).update(finding.related_rows)
     return key, catalogue, result, found
 
 

@@ -30,8 +30,10 @@ import pyarrow.compute as pc
 from .output import write_private
 
 HEADERS = ["APELLIDO Y NOMBRE", "TIPO DOC", "NRO DOC", "F. NAC.", "SEXO", "DELITO", "JUZGADO", "NRO CAUSA",
-           "FECHA ALTA", "PROVINCIA"]
-NAME, IDTYPE, DNI, BIRTH, SEX, OFFENCE, COURT, CAUSA, ENTRY, PROVINCE = range(len(HEADERS))
+           "FECHA ALTA", "PROVINCIA", "FECHA REVISION", "ESTADO ORDEN"]
+NAME, IDTYPE, DNI, BIRTH, SEX, OFFENCE, COURT, CAUSA, ENTRY, PROVINCE, REVIEW, STATUS = range(len(HEADERS))
+ACTIVE = "VIGENTE"  # status of every clean record
+REVIEW_PERIOD = 5  # years: the OF07 review period (profile default)
 PROFILE = "ar"  # the MN03 threshold (16) in the key is Argentina's
 ADULT = 18
 CRIMINAL_RESPONSIBILITY = 16
@@ -44,7 +46,8 @@ JUVENILE_COURT = "JUZGADO NACIONAL DE MENORES N° 3"
 PLANTED_CODES = ("MN01", "MN02", "MN03", "MN04", "MN05", "MN06",
                  "DB01", "DB02", "DB03", "DB04", "DB05", "DB06", "DB07",
                  "DE01", "DE02", "DE03", "DU01", "ID01", "ID02", "ID03", "ID04", "ID05",
-                 "NM01", "NM02", "NM03", "NM04", "NM05", "NM06")
+                 "NM01", "NM02", "NM03", "NM04", "NM05", "NM06",
+                 "OF01", "OF02", "OF03", "OF04", "OF05", "OF06", "OF07", "OF08", "OF10", "OF11", "OF12", "OF13")
 
 SURNAMES = [
     "GONZALEZ", "RODRIGUEZ", "GOMEZ", "FERNANDEZ", "LOPEZ", "DIAZ", "MARTINEZ", "PEREZ", "GARCIA", "SANCHEZ",
@@ -75,10 +78,10 @@ FEMALE = [
     "PAOLA", "DANIELA", "VANESA", "LORENA", "YAMILA", "ROCÍO", "ANTONELLA", "BRENDA", "JÉSICA", "CINTIA",
 ]
 OFFENCES = [
-    "ROBO", "HURTO", "ROBO AGRAVADO POR USO DE ARMA", "ROBO EN GRADO DE TENTATIVA", "ESTAFA", "HOMICIDIO",
-    "LESIONES LEVES", "LESIONES GRAVES", "AMENAZAS", "INFRACCION LEY 23.737", "ENCUBRIMIENTO",
-    "TENENCIA ILEGAL DE ARMA DE FUEGO", "DAÑO", "DESOBEDIENCIA", "DEFRAUDACION", "USURPACION",
-    "PORTACION DE ARMA DE GUERRA", "FALSIFICACION DE DOCUMENTO", "VIOLACION DE DOMICILIO", "EVASION",
+    "ROBO", "HURTO AGRAVADO", "ROBO AGRAVADO POR USO DE ARMA", "ROBO EN GRADO DE TENTATIVA", "ESTAFA", "HOMICIDIO",
+    "ABUSO DE ARMAS", "LESIONES GRAVES", "AMENAZAS CON ARMAS", "INFRACCION LEY 23.737", "ENCUBRIMIENTO",
+    "TENENCIA ILEGAL DE ARMA DE FUEGO", "DAÑO AGRAVADO", "EXTORSION", "DEFRAUDACION", "USURPACION",
+    "PORTACION DE ARMA DE GUERRA", "FALSIFICACION DE DOCUMENTO", "SECUESTRO EXTORSIVO", "EVASION",
 ]
 COURTS = [
     "JUZGADO NACIONAL EN LO CRIMINAL Y CORRECCIONAL N° 12", "JUZGADO NACIONAL EN LO CRIMINAL Y CORRECCIONAL N° 4",
@@ -237,6 +240,7 @@ class _People:
         self.province = rng.integers(0, len(PROVINCES), n)
         self.causa_no = rng.integers(1, 99_999, n)
         self.causa_year = _ymd(self.entry)[0] - rng.integers(0, 4, n)
+        self.review = _days(as_of) + 1 + (self.causa_no * 7919 + self.entry) % 730
 
     def _given(self, rng, n):
         male = rng.integers(0, len(MALE), n)
@@ -281,6 +285,9 @@ class _People:
                                         pc.cast(pa.array(self.causa_year), pa.string()), "/"),
             _format_dates(self.entry, self.entry_iso),
             pa.array(PROVINCES).take(pa.array(self.province)),
+            # next review: 1 to 730 days after as_of, derived (no extra random draws)
+            _format_dates(self.review, np.zeros(n, dtype=bool)),
+            pa.array([ACTIVE]).take(pa.array(np.zeros(n, dtype=np.int64))),
         ]
 
 
@@ -293,6 +300,9 @@ PLAN = [
     ("DE01", 5), ("DE02", 4), ("DE03", 5), ("DU01", 8),
     ("ID01", 14), ("ID02", 6), ("ID03", 6), ("control_multiple_warrants", 3), ("ID04", 8), ("control_twins", 3),
     ("ID05", 5), ("NM01", 18),
+    # offence, authority and legitimacy (OF); appended so that the rows above stay where they were
+    ("OF01", 5), ("OF02", 8), ("OF03", 4), ("OF04", 3), ("OF06", 4), ("OF07", 4), ("control_OF07", 2),
+    ("OF08", 3), ("OF10", 5), ("control_OF10", 1), ("OF11", 3), ("OF12", 3), ("control_OF12", 1), ("OF13", 2),
 ]
 DB02_VALUES = ["31/02/1980", "29/02/2001", "15/13/1985", "S/D", "00/00/0000"]
 DB06_VALUES = ["01/01/1900", "11/11/1111"]
@@ -332,6 +342,7 @@ def generate(rows: int, seed: int, as_of: dt.date) -> tuple[list[pa.Array], dict
         for col in cols:
             copied.setdefault(col, {})[pos] = columns[col][source].as_py()
     _apply(columns, copied, rows)
+    _plant_of05(plan, columns)
     key = {
         "rows": rows, "seed": seed, "as_of": as_of.isoformat(), "profile": PROFILE,
         "columns": HEADERS,
@@ -674,6 +685,140 @@ def _p_nm(plan, people, as_of, i):
     plan.plant(NM_KINDS[kind], f"name anomaly: {kind}", "NM", p)
 
 
+# ---- offence, authority and legitimacy (OF) ------------------------------------------------------
+
+OF01_VALUES = ["", "S/D", "", "NO CONSTA", ""]
+OF02_VALUES = ["SIN ESPECIFICAR", "OTROS", "A DETERMINAR", "VARIOS", "OTHER", "NON PRÉCISÉ", "NÃO INFORMADO",
+               "ART. 164"]
+OF03_VALUES = ["", "S/D", "", ""]
+OF06_NAMES = ["TRANSPORTES DEL SUR S.A.", "LOGISTICA ANDINA S.R.L.", "GRUPO LOS MONOS",
+              "PESQUERA DEL ATLANTICO SHIPPING LTD"]
+OF10_VALUES = ["LEVANTADA", "SIN EFECTO", "CAPTURADO", "FALLECIDO", "DEJADA SIN EFECTO"]
+OF11_VALUES = ["HURTO", "LESIONES LEVES", "CONTRAVENCION"]  # adults: petty, punishable
+OF12_VALUES = ["HURTO", "AMENAZAS", "DAÑO"]  # Law 22.278 art. 1: not punishable at 16-17
+# one court written two more ways (OF13); the clean spelling is COURTS[0]
+OF13_VARIANTS = ["JUZG. NAC. EN LO CRIM. Y CORREC. Nº12", "Juzgado Nacional en lo Criminal y Correccional Nro. 12"]
+
+
+def _p_cell(code, column, values, kind):
+    def planter(plan, people, as_of, i):
+        (p,) = plan.take()
+        value = values[i % len(values)]
+        plan.set(p, column, value)
+        plan.plant(code, kind(value), code, p)
+    return planter
+
+
+def _p_of06(plan, people, as_of, i):
+    """An entity among people, with no column saying so: no birth date, no DNI (person rules fire)."""
+    (p,) = plan.take()
+    plan.set(p, NAME, OF06_NAMES[i % len(OF06_NAMES)])
+    plan.set(p, BIRTH, "")
+    plan.set(p, DNI, "")
+    plan.plant("OF06", "entity (company, group, vessel) among people", "OF06", p)
+    plan.plant("DB01", "blank birth date (entity row)", "OF06", p)
+    plan.plant("ID02", "blank ID (entity row)", "OF06", p)
+
+
+def _listed_at(plan, people, as_of, p, years_ago_lo, years_ago_hi):
+    """An entry date ``years_ago_lo``..``years_ago_hi`` years before as_of, the person an adult then."""
+    birth = np.datetime64(int(people.birth[p]), "D").astype(dt.date)
+    adult = add_years(birth, ADULT) + dt.timedelta(days=1)
+    lo = max(add_years(as_of, -years_ago_hi), FIRST_ENTRY, adult)
+    hi = add_years(as_of, -years_ago_lo)
+    if lo > hi:
+        return None
+    return lo + dt.timedelta(days=int(plan.rng.integers(0, (hi - lo).days + 1)))
+
+
+def _p_of07(plan, people, as_of, i):
+    (p,) = plan.take()
+    entry = _listed_at(plan, people, as_of, p, REVIEW_PERIOD, REVIEW_PERIOD + 12)
+    if entry is None:
+        return
+    plan.set(p, ENTRY, _date_text(plan, entry))
+    plan.set(p, REVIEW, "")
+    plan.plant("OF07", f"listed {REVIEW_PERIOD}+ years ago, no review date", "OF07", p)
+
+
+def _p_control_of07(plan, people, as_of, i):
+    (p,) = plan.take()
+    entry = add_years(as_of, -REVIEW_PERIOD) + dt.timedelta(days=1)
+    birth = np.datetime64(int(people.birth[p]), "D").astype(dt.date)
+    if entry < max(FIRST_ENTRY, add_years(birth, ADULT)):
+        return
+    plan.set(p, ENTRY, dmy(entry))
+    plan.set(p, REVIEW, "")
+    plan.plant("OF07", "listed one day short of the review period, no review date", "control_OF07", p, control=True)
+
+
+def _p_of08(plan, people, as_of, i):
+    (p,) = plan.take()
+    plan.set(p, REVIEW, dmy(as_of - dt.timedelta(days=int(plan.rng.integers(1, 400)))))
+    plan.plant("OF08", "review date already past", "OF08", p)
+
+
+def _p_control_of10(plan, people, as_of, i):
+    (p,) = plan.take()
+    plan.set(p, STATUS, "VIGENTE - NO CAPTURADO")
+    plan.plant("OF10", "negated status word: VIGENTE - NO CAPTURADO", "control_OF10", p, control=True)
+
+
+def _p_of12(plan, people, as_of, i):
+    """A 16- or 17-year-old listed for an offence Law 22.278 art. 1 does not punish at that age."""
+    value = OF12_VALUES[i % len(OF12_VALUES)]
+    p, _ = _minor(plan, people, as_of, "OF12", "minor aged 16-17 at listing (petty offence)", 16 + i % 2)
+    plan.set(p, OFFENCE, value)
+    plan.plant("OF12", f"aged 16-17 at listing for {value}", "OF12", p)
+    plan.plant("OF11", f"petty offence {value} (a minor)", "OF12", p)
+
+
+def _p_control_of12(plan, people, as_of, i):
+    p, _ = _minor(plan, people, as_of, "control_OF12", "minor aged 16 at listing (serious offence)", 16)
+    plan.set(p, OFFENCE, "HURTO AGRAVADO")
+    plan.plant("OF12", "aged 16 at listing for HURTO AGRAVADO (punishable)", "control_OF12", p, control=True)
+    plan.plant("OF11", "HURTO AGRAVADO is not petty", "control_OF12", p, control=True)
+
+
+def _p_of13(plan, people, as_of, i):
+    (p,) = plan.take()
+    plan.set(p, COURT, OF13_VARIANTS[i % len(OF13_VARIANTS)])
+    plan.plant("OF13", "court written another way", "OF13", p)
+
+
+def _plant_of05(plan: _Plan, columns: list[pa.Array]) -> None:
+    """Record OF05 (minimum identifiers: name, full birth date, DNI; profile ar) on every planted row
+    whose final cells lack one. Clean rows have all three."""
+    owner = {}
+    for book in (plan.planted, plan.controls):
+        for entry in book.values():
+            for r in entry["rows"]:
+                owner.setdefault(r - 1, entry["defect"])
+    no_data = {"", "S/D", "SD", "N/D", "ND", "N/A", "NA", "-", "--", "?", "NN", "NO CONSTA"}
+    for p in sorted(owner):
+        name, dni, birth = (columns[c][p].as_py().strip() for c in (NAME, DNI, BIRTH))
+        lacks = []
+        if not name:
+            lacks.append("name")
+        if not _full_date(birth):
+            lacks.append("birth date")
+        if dni.upper() in no_data:
+            lacks.append("DNI")
+        if lacks:
+            # one key entry per (what is lacking, planted defect): an entry carries one defect
+            plan.plant("OF05", f"no usable {', '.join(lacks)} (row planted as {owner[p]})", owner[p], p)
+
+
+def _full_date(text: str) -> bool:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            dt.datetime.strptime(text, fmt)
+            return True
+        except ValueError:
+            pass
+    return False
+
+
 _PLANTERS = {
     "minor_16_17": _p_minor_16_17,
     "minor_toddler": _p_minor_toddler,
@@ -706,6 +851,20 @@ _PLANTERS = {
     "control_twins": _p_twins,
     "ID05": _p_id05,
     "NM01": _p_nm,
+    "OF01": _p_cell("OF01", OFFENCE, OF01_VALUES, lambda v: f"offence {'blank' if not v else 'no-data mark ' + v}"),
+    "OF02": _p_cell("OF02", OFFENCE, OF02_VALUES, lambda v: f"unspecified offence: {v}"),
+    "OF03": _p_cell("OF03", COURT, OF03_VALUES, lambda v: f"issuing authority {'blank' if not v else v}"),
+    "OF04": _p_cell("OF04", CAUSA, [""], lambda v: "warrant reference blank"),
+    "OF06": _p_of06,
+    "OF07": _p_of07,
+    "control_OF07": _p_control_of07,
+    "OF08": _p_of08,
+    "OF10": _p_cell("OF10", STATUS, OF10_VALUES, lambda v: f"status {v}"),
+    "control_OF10": _p_control_of10,
+    "OF11": _p_cell("OF11", OFFENCE, OF11_VALUES, lambda v: f"petty offence {v} (an adult)"),
+    "OF12": _p_of12,
+    "control_OF12": _p_control_of12,
+    "OF13": _p_of13,
 }
 
 

@@ -148,13 +148,21 @@ def offence_missing(ctx: Context, options: dict):
     return CheckResult(hits, stats=stats)
 
 
-def _bare_statute(clean: np.ndarray, words: set[str]) -> np.ndarray:
-    """Values made only of statute words and numbers, with at least one number ("art 164", "ley 23 737")."""
+def _numbers_only(clean: np.ndarray) -> np.ndarray:
+    """Values with digits and no word at all ("2024 03 01", "164")."""
+    return np.fromiter((bool(v) and all(t.isdigit() for t in v.split()) for v in clean), dtype=bool,
+                       count=len(clean))
+
+
+def _bare_statute(clean: np.ndarray, words: set[str], fillers: set[str]) -> np.ndarray:
+    """Values made only of statute words, fillers and numbers, with at least one statute word and one
+    number ("art 164", "ley 23 737", "art 164 inc 2 y 3")."""
     out = np.zeros(len(clean), dtype=bool)
-    for i, value in enumerate(clean):
+    for i, value in enumerate(clean):  # distinct values only
         tokens = value.split()
-        if tokens and any(t.isdigit() for t in tokens):
-            out[i] = all(t.isdigit() or t in words or re.fullmatch(r"\d+[a-z]{0,3}", t) for t in tokens)
+        number = [t.isdigit() or re.fullmatch(r"\d+[a-z]{0,3}", t) is not None for t in tokens]
+        if any(number) and any(t in words for t in tokens):
+            out[i] = all(n or t in words or t in fillers for t, n in zip(tokens, number))
     return out
 
 
@@ -171,10 +179,14 @@ def offence_unspecified(ctx: Context, options: dict):
     bare_on = options.get("bare_statute_is_unspecified")
     if bare_on is None:
         bare_on = bool(ctx.profile.get("bare_statute_is_unspecified", False))
-    bare = (_bare_statute(d.clean, clean_terms(ctx.profile.get("statute_words"))) if bare_on
-            else np.zeros(len(d.clean), dtype=bool)) & ~vague & ~missing
+    numbers = _numbers_only(d.clean) & ~vague & ~missing
+    bare = (_bare_statute(d.clean, clean_terms(ctx.profile.get("statute_words")),
+                          clean_terms(ctx.profile.get("statute_fillers"))) if bare_on
+            else np.zeros(len(d.clean), dtype=bool)) & ~vague & ~missing & ~numbers
     reason = np.where(vague, "a vague word, not an offence",
-                      np.where(bare, "a bare statute number with no description", ""))
+                      np.where(bare, "a bare statute number with no description",
+                               np.where(numbers, "only numbers, with no description", "")))
+    bare = bare | numbers
     mask = d.broadcast(vague | bare, False)
     label = LABELS[field]
     # figures: records with no specified offence (missing or vague), and the commonest vague values
@@ -572,7 +584,7 @@ def inconsistent_spellings(ctx: Context, options: dict):
         for key, group in frame.groupby("key", sort=False):
             group = group.sort_values(["count", "raw"], ascending=[False, True])
             variants = "; ".join(f"'{r}' ({c})" for r, c in zip(group["raw"], group["count"]))
-            related = tuple(int(first_pos[i]) for i in group["idx"])
+            related = [int(first_pos[i]) for i in group["idx"].iloc[1:]]  # the less common spellings
             parts.append({"pos": -1, "field": field, "label": LABELS.get(field, field), "count": len(group),
                           "variants": variants, "records": int(group["count"].sum()), "related": related,
                           "most_common": group["raw"].iat[0]})
