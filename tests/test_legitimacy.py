@@ -70,7 +70,7 @@ def test_unspecified_offence_figures(write):
 
 
 def test_a_bare_statute_is_specified_under_an_option_but_numbers_never_are(write):
-    text = "nombre;delito\nA B;ART. 164\nC D;164\nE F;Ley 23.737 y 24.424\n"
+    text = "nombre;delito\nA B;ART. 164\nC D;164\nE F;Ley 23.737 y 24.424\nG H;ROBO\n"
     _, result = run(write, text, "OF02")
     assert [f.row for f in result.findings] == [1, 2, 3]
     _, result = run(write, text, "OF02", OF02={"bare_statute_is_unspecified": False})
@@ -100,7 +100,7 @@ def test_minimum_identifiers_skip_entity_rows_when_a_type_column_says_so(write):
 
 
 def test_one_finding_per_record_names_everything_missing(write):
-    text = "nombre;dni;fecha nacimiento\n;S/D;31/02/1980\n"
+    text = "nombre;dni;fecha nacimiento\n;S/D;31/02/1980\nPEREZ, JUAN;20123456;01/02/1980\n"
     _, result = run(write, text, "OF05", profile="ar")
     [finding] = result.findings
     assert "name, birth date, DNI" in finding.message and finding.field == "full_name"

@@ -158,7 +158,8 @@ def compute_verdict(sources: list, selected_codes: list[str], catalogue: dict[st
         for f in serious:
             if f.row is not None:
                 positions[f.source].add(f.row - 1)
-                positions[f.source].update(r - 1 for r in f.related_rows)
+            # a list-level finding may name the records it is about (OF13: the spellings to fix)
+            positions[f.source].update(r - 1 for r in f.related_rows)
         people_frames = []
         records = 0
         for path, pos_set in positions.items():
