@@ -173,8 +173,8 @@ def test_junit_one_case_per_rule_with_counts_and_first_findings(sample_outputs):
     assert [c.get("name").split()[0] for c in rules] == [c for c in catalogue if catalogue[c].shape != "notice"]
     mn01 = next(c for c in rules if c.get("name").startswith("MN01"))
     failure = mn01.find("failure")
-    assert failure.get("message").startswith("40 findings")
-    assert len(failure.text.splitlines()) == 11 and failure.text.endswith("... and 30 more (all are counted)")
+    assert failure.get("message").startswith("44 findings")
+    assert len(failure.text.splitlines()) == 11 and failure.text.endswith("... and 34 more (all are counted)")
     verdict = suites[-1]
     assert verdict.get("name") == "principle 6 verdict"
     assert {c.get("name"): c.find("failure") is not None for c in verdict}["children"] is True
@@ -200,27 +200,27 @@ def test_max_findings_per_rule_caps_what_is_shown_never_what_is_counted():
     report = build_report(SAMPLE, select=["MN01", "MN02"])
     full = list(csv.DictReader(io.StringIO(render(report, "csv"))))
     capped = list(csv.DictReader(io.StringIO(render(report, "csv", max_per_rule=3))))
-    assert len(full) == 60 and len(capped) == 6
+    assert len(full) == 64 and len(capped) == 6
     md = render(report, "markdown", max_per_rule=3)
-    assert "*… and 37 more" in md and "| **fails** | 43 |" not in md  # counts stay those of all findings
-    assert "| Children and other vulnerable persons | **fails** | 40 | 40 | 60 |" in md
+    assert "*… and 41 more" in md and "| **fails** | 47 |" not in md  # counts stay those of all findings
+    assert "| Children and other vulnerable persons | **fails** | 44 | 44 | 64 |" in md
     sarif = json.loads(render(report, "sarif", max_per_rule=3))
     assert len(sarif["runs"][0]["results"]) == 6
-    assert sarif["runs"][0]["properties"]["resultsNotShown"] == {"MN01": 37, "MN02": 17}
+    assert sarif["runs"][0]["properties"]["resultsNotShown"] == {"MN01": 41, "MN02": 17}
     data = json.loads(render(report, "json", max_per_rule=3))
-    assert len(data["findings"]) == 60  # the JSON is never capped
+    assert len(data["findings"]) == 64  # the JSON is never capped
 
 
 def test_statistics_counts_per_rule(run_cli, in_tmp):
     result = run_cli("check", SAMPLE, "--profile", "ar", "--as-of", "2026-11-22", "--select", "MN01,MN02",
                      "--statistics")
-    assert result.stdout.splitlines() == ["40  MN01  [error]  minor-at-listing",
-                                          "20  MN02  [error]  minor-at-reference-date", "60 findings"]
+    assert result.stdout.splitlines() == ["44  MN01  [error]  minor-at-listing",
+                                          "20  MN02  [error]  minor-at-reference-date", "64 findings"]
     result = run_cli("check", SAMPLE, "--select", "MN01", "--statistics", "-f", "sarif")
     assert result.exit_code == 2 and "--statistics is not available with --format sarif" in result.stderr
     result = run_cli("check", SAMPLE, "--profile", "ar", "--as-of", "2026-11-22", "--select", "MN01",
                      "--statistics", "-f", "csv")
-    assert result.stdout.splitlines() == ["count,rule,severity,name", "40,MN01,error,minor-at-listing"]
+    assert result.stdout.splitlines() == ["count,rule,severity,name", "44,MN01,error,minor-at-listing"]
 
 
 # --- hostile content ------------------------------------------------------------------------
