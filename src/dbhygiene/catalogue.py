@@ -21,6 +21,14 @@ SHAPES = ("column", "row", "cross", "file", "notice")
 APPLIES_TO = ("person", "any")  # person: run only on rows that are people when a subject type is mapped
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 10x faster start-up
+
+
+def safe_load(stream):
+    """``yaml.safe_load`` through libyaml when the wheel has it (the catalogue is ~50 files)."""
+    return yaml.load(stream, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+
+
 def rules_dir() -> Path:
     packaged = Path(__file__).parent / "rules"
     if packaged.is_dir():
@@ -148,7 +156,7 @@ def load_catalogue() -> dict[str, RuleSpec]:
     names: dict[str, str] = {}
     for path in sorted((rules_dir() / "catalogue").glob("*.yml")):
         with path.open(encoding="utf-8") as fh:
-            spec = _parse_rule(path, yaml.safe_load(fh))
+            spec = _parse_rule(path, safe_load(fh))
         check_against_principles(spec, principles)
         if spec.name in names:
             raise CatalogueError(f"rule name {spec.name} used by {names[spec.name]} and {spec.code}")
@@ -161,7 +169,7 @@ def load_catalogue() -> dict[str, RuleSpec]:
 def load_vocab(name: str) -> dict:
     path = rules_dir() / "vocab" / f"{name}.yml"
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return safe_load(fh)
 
 
 def profile_names() -> list[str]:
@@ -174,7 +182,7 @@ def load_profile(name: str) -> dict:
     if not path.is_file():
         raise ConfigError(f"unknown profile '{name}' (known: {', '.join(profile_names())})")
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = safe_load(fh)
     base_name = data.get("extends")
     if base_name:
         merged = dict(load_profile(base_name))

@@ -75,4 +75,4 @@ def load_principles() -> Principles:
     if not path.is_file():
         raise CatalogueError(f"{path} not found")
     with path.open(encoding="utf-8") as fh:
-        return parse_principles(yaml.safe_load(fh), path.name)
+        return parse_principles(yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), path.name)

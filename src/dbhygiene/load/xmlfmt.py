@@ -189,7 +189,7 @@ def known_formats() -> tuple[dict, ...]:
     formats = []
     for path in sorted(_formats_dir().glob("*.yml")):
         with path.open(encoding="utf-8") as fh:
-            spec = yaml.safe_load(fh)
+            spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
         unknown = set(spec) - FORMAT_KEYS
         if unknown or not {"name", "root", "records", "columns"} <= set(spec):
             raise LoadError(f"{path.name}: an XML format needs name, root, records and columns "
