@@ -13,6 +13,7 @@ from .engine import Context, RunResult, run, select_rules
 from .load import load
 from .mapping import map_columns
 from .normalise import normalise
+from .progress import SILENT
 from .redact import Redaction
 
 
@@ -34,11 +35,14 @@ class Settings:
     max_input_size: int | None = None  # bytes after decompression; None: the documented defaults
 
 
-def prepare(path: str | Path, settings: Settings) -> Context:
+def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
+    progress = progress or SILENT
+    progress.stage(f"reading {Path(path).name}"[:60])
     loaded = load(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
                   max_input_size=settings.max_input_size, record_path=settings.record_path)
     profile = load_profile(settings.profile)
     mapping = map_columns(list(loaded.frame.columns), settings.columns)
+    progress.stage("normalising dates, IDs and names")
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=settings.as_of, date_format=settings.date_format)
     return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
                    as_of=settings.as_of, lines=loaded.lines, date_notes=norm.date_notes,
@@ -47,7 +51,7 @@ def prepare(path: str | Path, settings: Settings) -> Context:
                    multi={f: loaded.multi[c] for f, c in mapping.as_dict().items() if c in loaded.multi})
 
 
-def check_path(path: str | Path, settings: Settings) -> tuple[Context, RunResult]:
+def check_path(path: str | Path, settings: Settings, progress=None) -> tuple[Context, RunResult]:
     specs = select_rules(load_catalogue(), settings.select, settings.ignore)
-    ctx = prepare(path, settings)
-    return ctx, run(ctx, specs, settings.rule_options, show_pii=settings.show_pii)
+    ctx = prepare(path, settings, progress)
+    return ctx, run(ctx, specs, settings.rule_options, show_pii=settings.show_pii, progress=progress)

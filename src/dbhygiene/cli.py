@@ -189,6 +189,8 @@ def cli():
               help="Findings shown per rule (all are still counted; the JSON is never capped). "
                    "Default: the format's own (text 20, all in machine formats).")
 @click.option("--statistics", is_flag=True, help="Counts per rule instead of findings (text, markdown, csv).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr (it shows only on a terminal, "
+              "after about a second, and never while a machine format goes to stdout).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Compare with a baseline: findings are marked new or unchanged; --fail-on counts new ones only.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False, path_type=Path),
@@ -200,7 +202,7 @@ def cli():
 @guard
 def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, select, ignore,
           fmt, output, fail_on, show_pii, max_per_rule, statistics, group_by=None, baseline_path=None,
-          write_baseline=None, baseline_key_file=None, waivers_path=None, **reading):
+          write_baseline=None, baseline_key_file=None, waivers_path=None, quiet=False, **reading):
     """Check one or more exports and report findings.
 
     \b
@@ -224,10 +226,13 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     specs = select_rules(load_catalogue(), settings.select, settings.ignore)
     if output is not None:
         check_destination(output, list(files))  # refuse a link, a device or an input before any work
+    from .progress import Progress
+
     sources = []
-    for path in files:
-        ctx, result = check_path(path, settings)
-        sources.append(SourceReport(ctx, result))
+    with Progress.for_run(quiet=quiet, machine_to_stdout=output is None and fmt != "text") as progress:
+        for path in files:
+            ctx, result = check_path(path, settings, progress)
+            sources.append(SourceReport(ctx, result))
     report = Report(tool={"name": "dbhygiene", "version": __version__}, as_of=settings.as_of.isoformat(),
                     profile=settings.profile, sources=sources, selected_rules=[s.code for s in specs],
                     show_pii=settings.show_pii)

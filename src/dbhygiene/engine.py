@@ -245,7 +245,7 @@ def map_back(hits: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
 
 
 def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None = None,
-        show_pii: bool = False) -> RunResult:
+        show_pii: bool = False, progress=None) -> RunResult:
     rule_config = rule_config or {}
     findings: list[Finding] = []
     not_assessable: list[dict] = []
@@ -261,7 +261,11 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
         if note not in ctx.load_notes:
             ctx.load_notes.append(note)
     ctx.memo("rule_config").update(rule_config)  # a rule may honour another's option (DB08: MN01's majority)
+    if progress is not None:
+        progress.stage("checking rules", total=len(specs))
     for spec in specs:
+        if progress is not None:
+            progress.advance(f"rule {spec.code}")
         if spec.shape == "notice":
             continue
         fn = CHECKS.get(spec.code)

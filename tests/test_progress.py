@@ -1,0 +1,50 @@
+"""Progress display: only on a terminal, after a delay, never with --quiet or machine output on stdout."""
+
+import io
+
+from dbhygiene.progress import Progress
+
+
+class Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_nothing_is_shown_before_the_delay():
+    out = Tty()
+    p = Progress(enabled=True, delay=3600, stream=out)
+    p.stage("checking rules", total=3)
+    p.advance("rule MN01")
+    p.close()
+    assert out.getvalue() == ""
+
+
+def test_a_long_run_shows_the_stage_and_rule_on_a_terminal():
+    out = Tty()
+    p = Progress(enabled=True, delay=0, stream=out)
+    p.stage("checking rules", total=2)
+    p.advance("rule MN01")
+    p._rich.refresh()
+    shown = out.getvalue()
+    p.close()
+    assert "rule MN01" in shown and "1/2" in shown
+
+
+def test_disabled_progress_never_writes(monkeypatch):
+    out = Tty()
+    monkeypatch.setattr("sys.stderr", out)
+    for quiet, machine in ((True, False), (False, True)):
+        p = Progress.for_run(quiet=quiet, machine_to_stdout=machine)
+        p.delay = 0
+        p.stage("reading x")
+        p.advance()
+        p.close()
+        assert not p.enabled
+    assert out.getvalue() == ""
+    p = Progress.for_run(quiet=False, machine_to_stdout=False)
+    assert p.enabled  # a terminal, text to stdout, not quiet
+
+
+def test_not_a_terminal_means_no_progress(monkeypatch):
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert not Progress.for_run(quiet=False, machine_to_stdout=False).enabled
