@@ -300,7 +300,7 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
     return RunResult(findings=findings, not_assessable=not_assessable, stats=stats, crashed=crashed)
 
 
-PERSON_FIELDS = ("full_name", "birth_date", "national_id")
+PERSON_FIELDS = ("full_name", "birth_date", "national_id", "passport")
 NO_PERSON_RULE_CODE = "GN02"
 
 
@@ -309,7 +309,8 @@ def _no_person_rule_ran(ctx: Context, specs: list[RuleSpec], not_assessable: lis
     """GN02: a file of people on which none of the selected rules about people could run."""
     spec = next((s for s in specs if s.code == NO_PERSON_RULE_CODE), None)
     # a rule that needs no field (MN05 reads whatever offence or court text there is) is no evidence
-    person_specs = [s for s in specs if s.applies_to == "person" and s.shape != "notice" and s.requires]
+    person_specs = [s for s in specs if s.applies_to == "person" and s.shape != "notice"
+                    and set(s.requires) & set(PERSON_FIELDS)]
     if spec is None or not person_specs or not len(ctx.frame):
         return []
     people = person_rows(ctx)

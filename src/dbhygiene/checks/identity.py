@@ -99,14 +99,14 @@ def _cached(ctx: Context, name: str, build):
     return cache[name]
 
 
-def id_codes(ctx: Context) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+def id_codes(ctx: Context, column: str = "national_id__norm") -> tuple[np.ndarray, pd.Series, np.ndarray]:
     """(code per record, -1 if blank; distinct normalised IDs; placeholder flag per record)."""
     def build():
-        codes, uniques = pd.factorize(ctx.frame["national_id__norm"], use_na_sentinel=True)
+        codes, uniques = pd.factorize(ctx.frame[column], use_na_sentinel=True)
         distinct = pd.Series(uniques, dtype="str")
         placeholder = np.r_[is_placeholder_id(distinct, ctx.profile), False][codes]
         return codes, distinct, placeholder
-    return _cached(ctx, "id_codes", build)
+    return _cached(ctx, "id_codes" if column == "national_id__norm" else f"id_codes:{column}", build)
 
 
 # ------------------------------------------------------------------------------------------- ID01
@@ -317,13 +317,23 @@ def _dates_conflict_across_groups(id_code: np.ndarray, dob_code: np.ndarray, grp
 
 @implements("ID03")
 def one_id_different_people(ctx: Context, options: dict):
+    return shared_document_conflicts(ctx, options, "national_id__norm", "national_id")
+
+
+@implements("ID07")
+def one_passport_different_people(ctx: Context, options: dict):
+    return shared_document_conflicts(ctx, options, "passport__norm", "passport")
+
+
+def shared_document_conflicts(ctx: Context, options: dict, column: str, field: str):
+    """ID03's logic for any document number column (national ID, passport)."""
     f = ctx.frame
-    all_codes, _, placeholder = id_codes(ctx)
+    all_codes, _, placeholder = id_codes(ctx, column)
     counts = np.bincount(all_codes[all_codes >= 0], minlength=1)
     usable = (all_codes >= 0) & ~placeholder
     usable &= np.r_[counts, 0][all_codes] > 1
     if not usable.any():
-        return CheckResult(EMPTY, {"lines": ["ID03: no national ID shared by several records"]})
+        return CheckResult(EMPTY, {"lines": [f"no {field.replace('_', ' ')} shared by several records"]})
     pos_all = np.flatnonzero(usable)
     id_code = np.unique(all_codes[pos_all], return_inverse=True)[1]
     n_ids = int(id_code.max()) + 1
@@ -394,7 +404,7 @@ def one_id_different_people(ctx: Context, options: dict):
                     np.where(names_differ, "names disagree", "birth dates disagree")).astype(object)
     kind[huge] = kind[huge] + "; too many different names to compare: a reused or placeholder ID"
     hits = pd.DataFrame({
-        "pos": [r[0] for r in related], "field": "national_id", "related": related,
+        "pos": [r[0] for r in related], "field": field, "related": related,
         "score": [None if np.isnan(v) else float(v) for v in lowest[conflict]],
         "names": n_names[conflict], "dates": n_dates[conflict], "records": [len(r) for r in related],
         "kind": kind[conflict],
