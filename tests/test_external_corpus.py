@@ -1,0 +1,340 @@
+"""The real published watchlists in ../shared/external (see its SOURCES.md), read in place.
+
+Nothing here is copied into the project: the files are read where they lie and the tests skip,
+with the reason, when the folder is absent. Expected counts come from SOURCES.md or from a plain
+independent reading of the raw file in the test (an oracle), never from the tool itself; where the
+tool's count differs from SOURCES.md on purpose the test says why.
+
+Every file: the CLI exits 0 or 1 (never 2, never a traceback) with ``--profile generic`` and no
+``--map``, and finds a sensible mapping. Parts of issue 11 owned by other helpers (header
+detection, headerless files, ragged rows, XML and paged JSON readers, several values in one
+cell) are marked ``xfail`` with the reason until they land; ``strict=False`` so their landing
+never breaks the suite, and the report lists them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dbhygiene.cli import cli
+
+AS_OF = "2026-11-22"
+
+
+def _external() -> Path | None:
+    env = os.environ.get("DBHYGIENE_EXTERNAL")
+    if env:
+        return Path(env) if Path(env).is_dir() else None
+    for folder in Path(__file__).resolve().parents:
+        candidate = folder / "shared" / "external"
+        if (candidate / "SOURCES.md").is_file():
+            return candidate
+    return None
+
+
+EXTERNAL = _external()
+pytestmark = pytest.mark.skipif(EXTERNAL is None, reason="real-list corpus ../shared/external (SOURCES.md) is absent; "
+                                                         "set DBHYGIENE_EXTERNAL to its folder to run these tests")
+
+LOADER = "loader (issue 11): header under a preamble row, headerless files, ragged rows"
+FORMATS = "formats (issue 11): XML readers, paged/nested JSON, several values in one cell"
+
+# file -> (is a list of people, xfail reason for the generic checks or None)
+CORPUS = {
+    "ofac_sdn/sdn_2024-05-03.csv": (True, LOADER),
+    "uk_ofsi_conlist_full/UK_Sanctions_List.xlsx": (True, LOADER),
+    "uk_ofsi_conlist_subset/ConList_subset.csv": (True, None),
+    "pk_proscribed_persons/pk_fourth_schedule_source.json": (True, None),
+    "fbi_wanted/fbi_wanted_fugitives_filtered.csv": (True, None),
+    "eu_journal_opensanctions/eu_32002R0881_alqaida.csv": (True, None),
+    "eu_journal_opensanctions/eu_32014R0269_ukraine.csv": (True, None),
+    "australia_dfat/regulation8_consolidated.xlsx": (True, None),
+    "aggregated_eu_un_ofac/all_2026-01-28.json": (True, None),
+    "interpol_red_notices/red_notices_details.json": (True, None),
+    "interpol_red_notices/red_notices_list.json": (True, FORMATS),
+    "un_consolidated/un_consolidated_2020-03-20.xml": (True, FORMATS),
+    "un_consolidated/un_consolidated_2026-01-28.xml": (True, FORMATS),
+    "ofac_consolidated/ofac_cons_2026-01-08.xml": (True, FORMATS),
+    "canada_sema/canada_sema_2025.xml": (True, FORMATS),
+    "uk_fcdo_normalized/subjects.csv": (False, None),
+    "uk_fcdo_normalized/subject_dobs.csv": (False, None),
+    "uk_fcdo_normalized/subject_identifiers.csv": (False, None),
+    "uk_fcdo_normalized/subject_names.csv": (False, None),
+    "frictionless_fixtures/invalid.csv": (False, None),
+    "frictionless_fixtures/duplicate-rows.csv": (False, None),
+    "great_expectations_fixtures/missingness.csv": (False, None),
+}
+
+
+@functools.cache
+def checked(rel: str, *extra: str) -> tuple[int, dict | None, str]:
+    """Run ``dbhygiene check`` once per file (in process); the JSON report, exit code and stderr."""
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"dbh-corpus-{os.getpid()}-{abs(hash((rel, extra)))}.json"
+    result = CliRunner().invoke(cli, ["check", str(EXTERNAL / rel), "--profile", "generic", "--as-of", AS_OF,
+                                      "-f", "json", "-o", str(out), *extra], catch_exceptions=False)
+    report = None
+    if out.exists():
+        report = json.loads(out.read_text(encoding="utf-8"))
+        out.unlink()
+    return result.exit_code, report, result.stderr
+
+
+def by_rule(report: dict, rule: str) -> list[dict]:
+    return [f for f in report["findings"] if f["rule"] == rule]
+
+
+def mapping(report: dict) -> dict[str, str]:
+    return {f: m["column"] for f, m in report["sources"][0]["mapping"].items()}
+
+
+def _params():
+    for rel, (_, reason) in CORPUS.items():
+        marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+        yield pytest.param(rel, marks=marks, id=rel.split("/")[-1])
+
+
+@pytest.mark.parametrize("rel", list(_params()))
+def test_every_file_checks_with_exit_0_or_1_and_a_mapping(rel):
+    if not (EXTERNAL / rel).exists():
+        pytest.skip(f"{rel} is not in this copy of the corpus")
+    code, report, stderr = checked(rel)
+    assert "Traceback" not in stderr
+    assert code in (0, 1), stderr
+    assert report is not None
+    people, _ = CORPUS[rel]
+    if people:
+        assert len(mapping(report)) >= 3, mapping(report)
+        # a file of people never passes without a single rule about people having run
+        assert not by_rule(report, "GN02"), by_rule(report, "GN02")
+
+
+def test_a_file_of_people_that_no_person_rule_could_read_is_never_exit_0():
+    # OFAC's SDN CSV has no header row: until it is detected nothing maps, and that must fail
+    code, report, _ = checked("ofac_sdn/sdn_2024-05-03.csv")
+    assert code == 1
+    assert by_rule(report, "GN02") or {"full_name", "birth_date"} & set(mapping(report))
+
+
+# --- Pakistan: short and shared CNICs -----------------------------------------------------------
+
+PK = "pk_proscribed_persons/pk_fourth_schedule_source.json"
+
+
+def _pk_raw():
+    return json.loads((EXTERNAL / PK).read_text(encoding="utf-8"))
+
+
+def test_pakistan_mapping_and_cnic_shape():
+    code, report, _ = checked(PK)
+    assert code == 1
+    assert mapping(report)["national_id"] == "CNIC" and mapping(report)["full_name"] == "Name"
+    cnic = [str(r["CNIC"]).strip() if r["CNIC"] is not None else "" for r in _pk_raw()]
+    not_13 = [c for c in cnic if not re.fullmatch(r"\d{13}", c)]
+    assert len(not_13) == 18  # SOURCES.md: 18 CNICs are not 13 digits
+    # the blank ones are ID02 (missing), the rest ID06 (shape learnt from the column: 13 digits)
+    assert len(by_rule(report, "ID02")) == sum(c == "" for c in not_13) == 15
+    id06 = by_rule(report, "ID06")
+    assert len(id06) == sum(c != "" for c in not_13) == 3
+    assert all("13 digits" in f["message"] for f in id06)
+    assert report["sources"][0]["stats"]["ID06"]["dominant_shape"] == "13 digits"
+
+
+def test_pakistan_shared_cnics():
+    _, report, _ = checked(PK)
+    raw = _pk_raw()
+    cnic = [str(r["CNIC"]).strip() for r in raw if r["CNIC"] is not None]
+    shared = {c for c, n in Counter(cnic).items() if n > 1}
+    assert len(shared) == 11  # SOURCES.md: 11 CNICs are duplicated
+    different = {c for c in shared if len({r["Name"].strip() for r in raw if str(r["CNIC"]).strip() == c}) > 1}
+    assert len(different) == 9  # SOURCES.md: 9 shared by different names (as written, trimmed)
+    # ID03 reports 6 of the 9: 1111111111111 is a placeholder (ID01 says so), "Said Ul Akbar" and
+    # "Said ul Akbar " differ only in case and a space, "Dr. Gul Alam"/"Doctor Gul Alam" score as
+    # one name; each of the 6 names two clearly different people
+    id03 = by_rule(report, "ID03")
+    assert len(id03) == 6
+    assert {len(f["related_rows"]) for f in id03} == {2}
+    assert any("placeholder" in f["message"] for f in by_rule(report, "ID01"))
+
+
+def test_pakistan_exact_duplicate_row():
+    _, report, _ = checked(PK)
+    # SOURCES.md counts 1 exact duplicate; DU01 compares with leading/trailing spaces trimmed
+    # (option trim_whitespace, default true), which adds one copy whose name starts with a tab
+    stats = report["sources"][0]["stats"]["DU01"]
+    assert stats["duplicate_rows"] == 2 and stats["groups"] == 2
+    code, strict, _ = checked(PK, "--select", "DU01", "--config", str(_strict_du01_config()))
+    assert strict["sources"][0]["stats"]["DU01"]["duplicate_rows"] == 1
+
+
+@functools.cache
+def _strict_du01_config() -> Path:
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"dbh-corpus-du01-{os.getpid()}.toml"
+    path.write_text("[rules.DU01]\ntrim_whitespace = false\n", encoding="utf-8")
+    return path
+
+
+# --- INTERPOL: notices listed twice, the possible minor -----------------------------------------
+
+RN = "interpol_red_notices/red_notices_details.json"
+
+
+def test_interpol_mapping_reads_name_as_surname():
+    _, report, _ = checked(RN)
+    m = mapping(report)
+    assert m["surname"] == "name" and m["given_names"] == "forename" and "full_name" not in m
+    assert m["record_id"] == "entity_id" and m["birth_date"] == "date_of_birth"
+
+
+def test_interpol_notices_listed_twice():
+    _, report, _ = checked(RN)
+    raw = json.loads((EXTERNAL / RN).read_text(encoding="utf-8"))
+    repeats = len(raw) - len({r["entity_id"] for r in raw})
+    assert repeats == 18  # SOURCES.md: 18 notices appear twice
+    assert report["sources"][0]["stats"]["DU01"]["duplicate_rows"] == repeats
+    assert len(by_rule(report, "DU01")) == 18
+
+
+def test_interpol_possible_minor_from_the_notice_year():
+    _, report, _ = checked(RN)
+    minors = by_rule(report, "MN01")
+    assert len(minors) == 1  # SOURCES.md: one record with a possible minor at notice (redacted)
+    assert minors[0]["confidence"] == "low"
+    assert "between 2017-01-01 and 2017-12-31" in minors[0]["message"]
+    assert any("entry year read from the record id" in n for n in report["sources"][0]["notes"])
+
+
+# --- OFSI: 00/00/yyyy birth dates, duplicate rows, alias groups ---------------------------------
+
+OFSI_SUB = "uk_ofsi_conlist_subset/ConList_subset.csv"
+OFSI_FULL = "uk_ofsi_conlist_full/UK_Sanctions_List.xlsx"
+
+
+def _day_month_unknown(findings: list[dict]) -> int:
+    return sum(1 for f in findings if f["rule"] in ("DB07", "DB02") and "00/00" in f["message"]
+               or f["rule"] == "DB07" and "day and month unknown" in f["message"])
+
+
+def test_ofsi_subset_maps_names_in_parts_and_groups():
+    _, report, _ = checked(OFSI_SUB)
+    m = mapping(report)
+    assert m["full_name"].startswith("Name 6 + Name 1")
+    assert m["group_id"] == "Group ID" and m["subject_type"] == "Group Type" and m["birth_date"] == "DOB"
+
+
+@pytest.mark.xfail(reason=LOADER + " (the subset's rows are one field shorter than its header)", strict=False)
+def test_ofsi_subset_00_00_birth_dates():
+    _, report, _ = checked(OFSI_SUB, "--show-pii")
+    dob = [f for f in report["findings"] if f.get("field") == "birth_date" and f["rule"].startswith("DB")]
+    assert sum("00/00/" in f["message"] for f in dob) == 34  # SOURCES.md: 34 rows
+    assert not [f for f in by_rule(report, "DB02") if "Town" in f["message"]]
+
+
+@pytest.mark.xfail(reason=LOADER + " (row 1 is a 'Last Updated' preamble)", strict=False)
+def test_ofsi_full_duplicates_and_00_00_birth_dates():
+    code, report, _ = checked(OFSI_FULL, "--show-pii")
+    assert mapping(report)["group_id"] == "Group ID"
+    assert report["sources"][0]["stats"]["DU01"]["duplicate_rows"] == 56  # SOURCES.md: 56 exact duplicates
+    dob = [f for f in report["findings"] if f.get("field") == "birth_date" and f["rule"].startswith("DB")]
+    assert sum("00/00/" in f["message"] for f in dob) == 2867  # SOURCES.md: 2,867 rows use 00/00/yyyy
+    passports = [f for f in by_rule(report, "ID07") if "563120238" in f["message"]]
+    assert len(passports) == 1  # SOURCES.md: passport 563120238 on two Group IDs
+
+
+# --- EU annexes, DFAT: people only, listing reasons ---------------------------------------------
+
+def test_eu_alqaida_person_rules_skip_entities_and_reason_is_empty_everywhere():
+    _, report, _ = checked("eu_journal_opensanctions/eu_32002R0881_alqaida.csv")
+    m = mapping(report)
+    assert (m["subject_type"], m["listing_reason"], m["entry_date"], m["birth_date"]) == \
+        ("schema", "reason", "startDate", "birthDate")
+    assert any("ran on the 262 of 350 records" in n for n in report["sources"][0]["notes"])
+    # SOURCES.md: reason empty in all 350 rows
+    assert [f for f in by_rule(report, "OF01") if "all 350 records" in f["message"]]
+
+
+def test_eu_ukraine_missing_birth_dates_are_people_only():
+    _, report, _ = checked("eu_journal_opensanctions/eu_32014R0269_ukraine.csv")
+    # the issue: 818 of 927 "missing birth date" findings were companies and vessels; SOURCES.md:
+    # 109 persons have no birthDate
+    assert len(by_rule(report, "DB01")) == 109
+    assert any("skipped: 818 entity" in n for n in report["sources"][0]["notes"])
+
+
+def test_dfat_aliases_group_under_their_reference():
+    _, report, _ = checked("australia_dfat/regulation8_consolidated.xlsx")
+    m = mapping(report)
+    assert (m["group_id"], m["full_name"], m["subject_type"], m["name_type"]) == \
+        ("Reference", "Name of Individual or Entity", "Type", "Name Type")
+    # "Individual ", "individual" and "Individual" are all people; "Entity " an entity
+    note = next(n for n in report["sources"][0]["notes"] if "rules about people ran" in n)
+    assert "6602 of 9553" in note  # 6,552 + 26 + 24 individual rows
+
+
+# --- FBI: several birth dates in one cell -------------------------------------------------------
+
+FBI = "fbi_wanted/fbi_wanted_fugitives_filtered.csv"
+
+
+def _fbi_several() -> int:
+    import csv
+
+    with (EXTERNAL / FBI).open(encoding="utf-8", newline="") as fh:
+        cells = [row["dates_of_birth_used"] for row in csv.DictReader(fh)]
+    return sum(len(re.findall(r"\b(?:1[89]|20)\d{2}\b", c or "")) > 1 for c in cells)
+
+
+def test_fbi_mapping_and_several_birth_dates_are_findings():
+    _, report, _ = checked(FBI)
+    m = mapping(report)
+    assert (m["birth_date"], m["entry_date"], m["aliases"]) == ("dates_of_birth_used", "publication", "aliaces")
+    several = _fbi_several()
+    assert several == 68  # SOURCES.md: 68 rows list several DOBs in one cell
+    flagged = [f for f in report["findings"] if f.get("field") == "birth_date" and f["rule"] in ("DB02", "DB07")]
+    assert len(flagged) >= several
+
+
+@pytest.mark.xfail(reason=FORMATS + " (a cell of several birth dates is itself a finding, with the values)",
+                   strict=False)
+def test_fbi_several_birth_dates_are_named_as_such():
+    _, report, _ = checked(FBI, "--show-pii")
+    named = [f for f in report["findings"] if f.get("field") == "birth_date"
+             and re.search(r"several|alternative|more than one", f["message"], re.I)]
+    assert len(named) == _fbi_several()
+
+
+# --- the third-party merge: impossible birth dates ----------------------------------------------
+
+MERGED = "aggregated_eu_un_ofac/all_2026-01-28.json"
+
+
+@pytest.mark.xfail(reason=FORMATS + " (birthdates is a list per record)", strict=False)
+def test_merged_file_impossible_birth_dates():
+    _, report, _ = checked(MERGED, "--show-pii")
+    raw = json.loads((EXTERNAL / MERGED).read_text(encoding="utf-8"))
+    future = sum(1 for r in raw if any(re.match(r"^(\d{4,})", str(b)) and int(re.match(r"^(\d{4,})", str(b)).group(1))
+                                       > 2026 for b in r.get("birthdates") or []))
+    assert future >= 1
+    assert len(by_rule(report, "DB03")) == future
+
+
+# --- UN consolidated list: shared passports, empty listing reasons ------------------------------
+
+@pytest.mark.xfail(reason=FORMATS, strict=False)
+@pytest.mark.parametrize(("rel", "empty_reasons"), [
+    ("un_consolidated/un_consolidated_2020-03-20.xml", 103),
+    ("un_consolidated/un_consolidated_2026-01-28.xml", 82),
+])
+def test_un_shared_passports_and_empty_reasons(rel, empty_reasons):
+    _, report, _ = checked(rel, "--show-pii")
+    shared = [f for f in by_rule(report, "ID07") if "6620505" in f["message"] or "9003213" in f["message"]]
+    assert len(shared) == 2  # SOURCES.md: two passports each on IRi.003 and IRi.041
+    reasons = [f for f in report["findings"] if f.get("field") == "listing_reason" and f["row"] is not None]
+    assert len(reasons) == empty_reasons
