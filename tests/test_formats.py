@@ -304,3 +304,14 @@ def test_github_escaping_follows_the_toolkit():
 
     assert gh_data("50%\nnext") == "50%25\\nnext"  # the newline is first shown visibly, then % encoded
     assert gh_property("a:b,c%") == "a%3Ab%2Cc%25"
+
+
+def test_streamed_json_is_the_documented_dict():
+    from dbhygiene.report.json_report import as_dict
+
+    for select in (["MN01", "ID03", "GN01"], ["LD01"]):
+        report = build_report(SAMPLE, select=select)
+        expected = json.loads(json.dumps(as_dict(report), ensure_ascii=False, default=str))
+        assert json.loads(render(report, "json")) == expected
+        assert [f.as_dict() for f in report.findings] == expected["findings"]
+    assert expected["findings"] == []

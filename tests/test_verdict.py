@@ -175,3 +175,23 @@ def test_headline_share_of_records_without_an_offence(run_cli, write):
     assert (figure["value"], figure["share"], figure["rule"]) == (1, round(1 / 3, 4), "OF02")
     report, _ = verdict_of(run_cli, write("b.csv", text), "--select", "MN01")
     assert "without_offence" not in report["verdict"]["headline"]  # OF02 did not run: no figure
+
+
+def test_people_across_two_files_are_matched_by_id(run_cli, write):
+    minor = "DIAZ, LUIS ALBERTO;45111222;10/01/2005;ROBO;JUZGADO 3;01/02/2020\n"
+    nameless = ";;10/01/2006;ROBO;JUZGADO 3;01/02/2020\n"
+    a = write("a.csv", HEADER + ADULTS + minor + nameless)
+    b = write("b.csv", HEADER + minor + nameless)
+    _, reqs = verdict_of(run_cli, a, b, "--select", "MN01")
+    # 4 records: the minor twice (one person by ID), the nameless record twice (one person each)
+    assert (reqs["children"]["records"], reqs["children"]["people"]) == (4, 3)
+
+
+def test_list_level_findings_are_counted_apart_from_records(run_cli, write):
+    text = "APELLIDO Y NOMBRE;NRO DOC;FECHA NACIMIENTO\nPEREZ, JUAN;20123456;15/03/1980\n"
+    report, reqs = verdict_of(run_cli, write("a.csv", text), "--select", "OF01")
+    req = reqs["minimum-identifiers"]
+    assert req["status"] == "fails" and req["records"] == 0 and req["list_level"] == 1
+    result = run_cli("check", write("b.csv", text), "--select", "OF01", "--as-of", "2026-11-22")
+    line = next(ln for ln in result.stdout.splitlines() if "Minimum identifiers" in ln)
+    assert "the list as a whole" in line

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import RuleSpec
-from .findings import Finding
 from .principles import Principles
 
 STATUS_ORDER = ("passes", "no_rule", "not_assessable", "concerns", "fails")
@@ -32,31 +31,66 @@ STATUS_LABEL = {"fails": "fails", "concerns": "concerns", "passes": "passes",
                 "not_assessable": "not assessable", "no_rule": "no rule yet"}
 
 
-def _person_frame(frame: pd.DataFrame, pos: np.ndarray, source_index: int) -> pd.DataFrame:
-    """One row per affected record with the columns that identify a person (see module doc)."""
-    def col(*names):
-        for name in names:
-            if name in frame.columns:
-                return frame[name].iloc[pos].astype(object).reset_index(drop=True)
-        return pd.Series([None] * len(pos), dtype=object)
-
-    ids = col("national_id__norm")
-    has_id = ids.notna()
-    names = col("full_name__key").where(~has_id, None)
-    births = col("birth_date__date", "birth_date").where(~has_id, None)
-    anonymous = (~has_id & names.isna()).to_numpy()
-    return pd.DataFrame({"id": ids, "name": names, "birth": births,
-                         "src": np.where(anonymous, source_index, -1),
-                         "row": np.where(anonymous, pos, -1)})
+SEVERITY_CODE = {"info": 0, "warning": 1, "error": 2}
 
 
-def _count_people(frames: list[pd.DataFrame]) -> int:
-    if not frames:
-        return 0
-    both = pd.concat(frames, ignore_index=True)
-    for name in ("id", "name", "birth"):
-        both[name] = both[name].astype(str)
-    return int(len(both.drop_duplicates()))
+class _SourceFindings:
+    """One source's findings as arrays (built in one pass), and its records' person codes."""
+
+    def __init__(self, index: int, source):
+        self.index, self.frame = index, source.ctx.frame
+        fs = source.result.findings
+        self.rule = np.array([f.rule for f in fs], dtype=object)
+        self.sev = np.array([SEVERITY_CODE[f.severity] for f in fs], dtype=np.int8)
+        self.row = np.array([f.row or 0 for f in fs], dtype=np.int64)  # 0: a list-level finding
+        pairs = [(i, r) for i, f in enumerate(fs) if f.related_rows for r in f.related_rows]
+        self.rel_finding = np.array([i for i, _ in pairs], dtype=np.int64)
+        self.rel_row = np.array([r for _, r in pairs], dtype=np.int64)
+        self._codes = None
+
+    def positions(self, serious: np.ndarray) -> np.ndarray:
+        """0-based positions of the records behind the ``serious`` findings: their rows, and the related
+        rows of any of them, list-level ones included (OF13 names the records to fix)."""
+        rows = self.row[serious & (self.row > 0)]
+        if len(self.rel_finding):
+            rows = np.concatenate([rows, self.rel_row[serious[self.rel_finding]]])
+        return np.unique(rows) - 1
+
+    def person_codes(self) -> np.ndarray:
+        """Per record an integer person code: the normalised ID, else name key and birth date, else the record."""
+        if self._codes is None:
+            frame, n = self.frame, len(self.frame)
+
+            def codes(*names):
+                for name in names:
+                    if name in frame.columns:
+                        c, uniq = pd.factorize(frame[name])
+                        return c.astype(np.int64), len(uniq)
+                return np.full(n, -1, dtype=np.int64), 0
+
+            ids, n_ids = codes("national_id__norm")
+            names, _ = codes("full_name__key")
+            births, n_births = codes("birth_date__date", "birth_date")
+            pair, _ = pd.factorize(names * (n_births + 1) + births + 1)
+            self._codes = np.where(ids >= 0, ids, np.where(names >= 0, n_ids + pair, n_ids + n + np.arange(n)))
+        return self._codes
+
+    def person_labels(self, pos: np.ndarray) -> set[str]:
+        """The distinct people at ``pos`` as comparable strings (only to count people across files)."""
+        _, first = np.unique(self.person_codes()[pos], return_index=True)
+        rep = pos[first]
+
+        def values(*names):
+            for name in names:
+                if name in self.frame.columns:
+                    return self.frame[name].iloc[rep].astype(object).to_numpy()
+            return np.full(len(rep), None, dtype=object)
+
+        out = set()
+        for p, i, nm, b in zip(rep, values("national_id__norm"), values("full_name__key"),
+                               values("birth_date__date", "birth_date")):
+            out.add(f"id:{i}" if pd.notna(i) else f"nb:{nm}|{b}" if pd.notna(nm) else f"row:{self.index}:{p}")
+        return out
 
 
 def _headline(principles_data, sources: list, requirement_findings, total_records: int,
@@ -103,43 +137,53 @@ def compute_verdict(sources: list, selected_codes: list[str], catalogue: dict[st
             continue
         for rid in spec.requirements:
             by_requirement[rid].append(spec)
-    findings_by_rule: dict[str, list[Finding]] = defaultdict(list)
-    for s in sources:
-        for f in s.result.findings:
-            findings_by_rule[f.rule].append(f)
-    source_index = {s.ctx.facts.path: i for i, s in enumerate(sources)}
-    frames = {s.ctx.facts.path: s.ctx.frame for s in sources}
+    tables = [_SourceFindings(i, s) for i, s in enumerate(sources)]
     total_records = int(sum(len(s.ctx.frame) for s in sources))
+    missing: dict[str, set] = defaultdict(set)
+    crashed: set[str] = set()
+    for s in sources:
+        for item in s.result.not_assessable:
+            missing[item["rule"]].update(item["missing_fields"])
+        crashed.update(c["rule"] for c in s.result.crashed)
 
     requirements = []
     for rid, req in principles.requirements.items():
         rules = sorted(by_requirement.get(rid, []), key=lambda s: s.code)
-        missing: dict[str, set] = defaultdict(set)
-        crashed: set[str] = set()
-        for s in sources:
-            for item in s.result.not_assessable:
-                missing[item["rule"]].update(item["missing_fields"])
-            crashed.update(c["rule"] for c in s.result.crashed)
-        not_selected = [r.code for r in rules if r.code not in selected]
+        codes = [r.code for r in rules]
+        not_selected = [c for c in codes if c not in selected]
         not_run = [{"rule": r.code, "name": r.name, "missing_fields": sorted(missing[r.code])}
                    for r in rules if r.code in selected and r.code in missing]
-        crashed_here = [r.code for r in rules if r.code in selected and r.code in crashed]
-        ran = [r.code for r in rules if r.code in selected and r.code not in missing and r.code not in crashed]
-        found = [f for r in rules for f in findings_by_rule.get(r.code, ())]
+        crashed_here = [c for c in codes if c in selected and c in crashed]
+        ran = [c for c in codes if c in selected and c not in missing and c not in crashed]
         by_severity = {"error": 0, "warning": 0, "info": 0}
         fired: dict[str, int] = {}
-        for f in found:
-            by_severity[f.severity] += 1
-        serious = [f for f in found if f.severity != "info"]
-        for f in serious:
-            fired[f.rule] = fired.get(f.rule, 0) + 1
+        errors: set[str] = set()
+        records = list_level = people = 0
+        labels: set[str] = set()
+        for t in tables:
+            mine = np.isin(t.rule, codes) if codes and len(t.rule) else np.zeros(len(t.rule), dtype=bool)
+            counts = np.bincount(t.sev[mine], minlength=3)
+            for name, code in SEVERITY_CODE.items():
+                by_severity[name] += int(counts[code])
+            serious = mine & (t.sev > 0)
+            for code, n in zip(*np.unique(t.rule[serious].astype(str), return_counts=True)):
+                fired[code] = fired.get(code, 0) + int(n)
+            errors.update(np.unique(t.rule[mine & (t.sev == 2)].astype(str)).tolist())
+            list_level += int((serious & (t.row == 0)).sum())
+            pos = t.positions(serious)
+            records += len(pos)
+            if len(tables) == 1:
+                people = len(np.unique(t.person_codes()[pos]))
+            elif len(pos):
+                labels |= t.person_labels(pos)
+        if len(tables) > 1:
+            people = len(labels)
         if not rules:
             status, reason = "no_rule", "no rule in the catalogue checks this yet"
         elif by_severity["error"]:
-            errors = sorted({f.rule for f in found if f.severity == "error"})
-            status, reason = "fails", "error-severity findings from " + ", ".join(errors)
+            status, reason = "fails", "error-severity findings from " + ", ".join(sorted(errors))
         elif by_severity["warning"]:
-            status, reason = "concerns", "warnings only, from " + ", ".join(fired)
+            status, reason = "concerns", "warnings only, from " + ", ".join(sorted(fired))
         elif not_run or crashed_here or not_selected:
             status = "not_assessable"
             parts = []
@@ -153,25 +197,12 @@ def compute_verdict(sources: list, selected_codes: list[str], catalogue: dict[st
             reason = "; ".join(parts)
         else:
             status, reason = "passes", f"{len(ran)} rule{'s' if len(ran) != 1 else ''} ran and found nothing"
-        # records and people affected by warnings and errors (notices are not defects)
-        positions: dict[str, set] = defaultdict(set)
-        for f in serious:
-            if f.row is not None:
-                positions[f.source].add(f.row - 1)
-            # a list-level finding may name the records it is about (OF13: the spellings to fix)
-            positions[f.source].update(r - 1 for r in f.related_rows)
-        people_frames = []
-        records = 0
-        for path, pos_set in positions.items():
-            pos = np.fromiter(pos_set, dtype=np.int64, count=len(pos_set))
-            records += len(pos)
-            people_frames.append(_person_frame(frames[path], np.sort(pos), source_index.get(path, 0)))
         requirements.append({
             "id": rid, "title": req.title, "statement": req.statement, "legal_anchors": list(req.legal_anchors),
             "status": status, "reason": reason,
-            "records": records, "people": _count_people(people_frames),
+            "records": records, "people": people, "list_level": list_level,
             "findings": by_severity, "by_rule": dict(sorted(fired.items())),  # errors and warnings
-            "rules": [r.code for r in rules], "rules_ran": ran, "not_assessable": not_run,
+            "rules": codes, "rules_ran": ran, "not_assessable": not_run,
             "crashed": crashed_here, "not_selected": not_selected,
         })
     statuses = [r["status"] for r in requirements]
@@ -199,7 +230,10 @@ def verdict_line(req: dict) -> str:
     head = f"{STATUS_LABEL[req['status']]:<15} {req['title']}"
     if req["status"] in ("fails", "concerns"):
         sev = req["findings"]
-        return (f"{head}: {req['records']} record{'s' if req['records'] != 1 else ''}, "
-                f"{req['people']} {'person' if req['people'] == 1 else 'people'}; "
+        scope = (f"{req['records']} record{'s' if req['records'] != 1 else ''}, "
+                 f"{req['people']} {'person' if req['people'] == 1 else 'people'}")
+        if req["list_level"]:
+            scope = (f"{scope} + the list as a whole" if req["records"] else "the list as a whole")
+        return (f"{head}: {scope}; "
                 f"{sev['error']} errors, {sev['warning']} warnings ({', '.join(req['by_rule'])})")
     return f"{head}: {req['reason']}"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
-from ..safe_text import json_escape
 from . import SCHEMA_VERSION, RenderOptions, Report
+from .common import finding_dict, write_json_with_items
 
 
 def source_dict(source) -> dict:
@@ -34,7 +32,7 @@ def source_dict(source) -> dict:
     }
 
 
-def as_dict(report: Report) -> dict:
+def as_dict(report: Report, findings: bool = True) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": report.tool,
@@ -45,10 +43,12 @@ def as_dict(report: Report) -> dict:
         "sources": [source_dict(s) for s in report.sources],
         "summary": report.summary(),
         "verdict": report.verdict,
-        "findings": [f.as_dict() for f in report.findings],
+        "findings": [finding_dict(f) for f in report.findings] if findings else None,
     }
 
 
 def render(report: Report, out, options: RenderOptions = RenderOptions()) -> None:
-    # C1 controls, bidi overrides, zero-width characters and lone surrogates as \u escapes
-    out.write(json_escape(json.dumps(as_dict(report), ensure_ascii=False, indent=2, default=str)) + "\n")
+    # one finding a line through the C encoder; every chunk passes json_escape (C1 controls, bidi
+    # overrides, zero-width characters and lone surrogates as \u escapes)
+    doc = as_dict(report, findings=False)
+    write_json_with_items(doc, doc, "findings", map(finding_dict, report.findings), out)

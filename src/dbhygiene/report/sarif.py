@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 
 from ..catalogue import load_catalogue
 from ..docs import rule_markdown
 from . import RenderOptions, Report
-from .common import capped
+from .common import capped, write_json_with_items
 from .escape import escape
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -42,29 +42,41 @@ def artifact_uri(path: str) -> str:
 
 
 def record_identities(source, rows: list[int]) -> dict[int, str]:
-    """Row -> identity string (never shown: only hashed) for the records at ``rows``."""
+    """Row -> identity string (never shown: only hashed) for the records at ``rows``: the normalised
+    ID, else name key and birth date, else the row. Strings are built once per distinct value."""
     frame = source.ctx.frame
     if not rows:
         return {}
-    pos = pd.Index(rows) - 1
+    pos = np.asarray(rows, dtype=np.int64) - 1
 
-    def col(name):
-        if name in frame.columns:
-            return frame[name].iloc[pos].astype(object).reset_index(drop=True)
-        return pd.Series([None] * len(pos), dtype=object)
+    def labels(prefix: str, *names: str) -> np.ndarray:
+        parts = []
+        for name in names:
+            if name not in frame.columns:
+                return np.full(len(pos), None, dtype=object)
+            parts.append(frame[name].iloc[pos].astype(object).to_numpy())
+        if len(parts) == 1:
+            codes, uniq = pd.factorize(parts[0])
+            text = np.array([f"{prefix}{u}" for u in uniq] + [None], dtype=object)
+        else:
+            codes, uniq = pd.factorize(pd.MultiIndex.from_arrays(parts))
+            text = np.array([f"{prefix}{a}|{b}" for a, b in uniq] + [None], dtype=object)
+        return text[codes]  # code -1 (missing) takes the trailing None
 
-    ids, names, births = col("national_id__norm"), col("full_name__key"), col("birth_date__date")
-    key = ("id:" + ids.astype(str)).where(ids.notna(),
-                                          ("nb:" + names.astype(str) + "|" + births.astype(str)).where(names.notna()))
-    key = key.where(key.notna(), "row:" + pd.Series(rows).astype(str))
+    key = labels("id:", "national_id__norm")
+    names = labels("nb:", "full_name__key", "birth_date__date")
+    has_name = frame["full_name__key"].iloc[pos].notna().to_numpy() if "full_name__key" in frame.columns else None
+    for i in np.flatnonzero(pd.isna(key)):
+        key[i] = names[i] if has_name is not None and has_name[i] else f"row:{rows[i]}"
     return dict(zip(rows, key.tolist()))
 
 
 def render(report: Report, out, options: RenderOptions = RenderOptions()) -> None:
     catalogue = load_catalogue()
     env_key = os.environ.get(KEY_ENV)
-    key = env_key.encode("utf-8") if env_key else secrets.token_bytes(32)
-    codes = [c for c in catalogue if c in set(report.selected_rules) | {f.rule for f in report.findings}]
+    keyed = hmac.new(env_key.encode("utf-8") if env_key else secrets.token_bytes(32), digestmod=hashlib.sha256)
+    wanted = set(report.selected_rules) | {f.rule for f in report.findings}
+    codes = [c for c in catalogue if c in wanted]
     index = {code: i for i, code in enumerate(codes)}
     rules = []
     for code in codes:
@@ -91,24 +103,29 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
         rows = sorted({f.row for f in s.result.findings if f.row is not None})
         identities[facts.path] = record_identities(s, rows)
     shown, left = capped(report.findings, options.max_per_rule)
-    results = []
-    for f in shown:
+
+    def results():
+        for f in shown:
+            yield result(f)
+
+    def result(f) -> dict:
         location = {"artifactLocation": {"uri": artifacts[artifact_index[f.source]]["location"]["uri"],
                                          "index": artifact_index[f.source]}}
         if f.line is not None:
             location["region"] = {"startLine": int(f.line)}
         identity = identities[f.source].get(f.row, "file:" + f.message) if f.row is not None else "file:" + f.message
-        digest = hmac.new(key, "\0".join((f.rule, f.field or "", identity)).encode("utf-8"), hashlib.sha256)
+        digest = keyed.copy()  # the keyed state is set up once
+        digest.update("\0".join((f.rule, f.field or "", identity)).encode("utf-8"))
         props = {"row": f.row, "field": f.field, "confidence": f.confidence, "relatedRows": list(f.related_rows)}
         if f.score is not None:
             props["score"] = f.score
-        results.append({
+        return {
             "ruleId": f.rule, "ruleIndex": index[f.rule], "level": LEVELS[f.severity],
             "message": {"text": escape(f.message)},
             "locations": [{"physicalLocation": location}],
             "partialFingerprints": {FINGERPRINT: digest.hexdigest()},
             "properties": props,
-        })
+        }
     notifications = [{"level": "note", "message": {"text": f"{item['rule']} not assessable: needs "
                                                              f"{', '.join(item['missing_fields'])}"}}
                      for item in report.summary()["not_assessable"]]
@@ -120,11 +137,10 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
         "invocations": [{"executionSuccessful": not any(s.result.crashed for s in report.sources),
                          "toolExecutionNotifications": notifications}],
         "artifacts": artifacts,
-        "results": results,
+        "results": None,  # streamed below
         "properties": {"asOf": report.as_of, "profile": report.profile, "redacted": not report.show_pii,
                        "fingerprintKey": "DBHYGIENE_FINGERPRINT_KEY" if env_key else
                        "random per run (set DBHYGIENE_FINGERPRINT_KEY for fingerprints stable across runs)",
                        "resultsNotShown": left, "verdict": report.verdict},
     }
-    json.dump({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    write_json_with_items({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, run, "results", results(), out)
