@@ -153,3 +153,22 @@ def test_every_corpus_file_checks_with_exit_0_or_1(name, run_cli, in_tmp):
     result = run_cli("check", EXTERNAL / name, "--profile", "generic", "-f", "json", "-o", in_tmp / "r.json")
     assert result.exit_code in (0, 1), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_uk_normalised_tables_joined_on_unique_id():
+    from dbhygiene.load.package import load_dataset
+
+    folder = "uk_fcdo_normalized"
+    main = need(f"{folder}/subjects.csv")
+    children = [str(need(f"{folder}/{n}.csv")) for n in ("subject_dobs", "subject_identifiers", "subject_names")]
+    loaded = load_dataset(main, children, "unique_id")
+    frame = loaded.frame
+    assert len(frame) == 6046
+    people = (frame["subject_type"] == "individual").to_numpy()
+    assert int(people.sum()) == 3883
+    years = loaded.multi["year"].to_pylist()
+    assert sum(1 for i, y in enumerate(years) if people[i] and y) == 1043  # SOURCES.md: lossy transform
+    assert sum(len(y) for y in years) == 3538
+    assert sum(len(v) for v in loaded.multi["raw_value"].to_pylist()) == 22787
+    ids = [v for vs in loaded.multi["dob_id"].to_pylist() for v in vs]
+    assert "0002" in ids and all(len(v) == 4 for v in ids)  # leading zeros kept: text, never integers

@@ -346,3 +346,58 @@ def test_db09_runs_on_people_only_with_their_own_lists(write):
     _, result = check_path(write("x.json", doc), Settings(select=["DB09"], show_pii=True,
                                                           columns={"subject_type": "type"}))
     assert [(f.row, f.message) for f in result.findings] == [(2, "2 different birth dates: 1970-01-18; 1965-03-29")]
+
+
+# --- multi-table datasets: --join and Frictionless data packages -------------------------------------
+
+def _tables(write):
+    main = write("people.csv", "pid,name\nP1,ZED QUORP\nP2,YOLA VESK\nP3,ACME LTD\n")
+    dobs = write("dobs.csv", "pid,birth_date\nP2,1979-05-12\nP1,1970-01-18\nP1,1965-03-29\nP9,1990-01-01\nP1,\n")
+    return main, dobs
+
+
+def test_join_makes_child_columns_list_valued(write):
+    from dbhygiene.load.package import load_dataset
+
+    main, dobs = _tables(write)
+    loaded = load_dataset(main, [str(dobs)], "pid")
+    assert values(loaded, "name") == ["ZED QUORP", "YOLA VESK", "ACME LTD"]
+    assert values(loaded, "birth_date") == ["1970-01-18", "1979-05-12", None]
+    assert loaded.multi["birth_date"].to_pylist() == [["1970-01-18", "1965-03-29"], ["1979-05-12"], []]
+    note = next(n for n in loaded.notes if n.startswith("joined dobs.csv"))
+    assert "4 row(s) onto 2 subject(s)" in note and "1 row(s) match no subject" in note
+
+
+def test_join_on_the_command_line_feeds_db09(write, run_cli, in_tmp):
+    main, dobs = _tables(write)
+    result = run_cli("check", main, "--join", dobs, "--join-on", "pid", "--select", "DB09", "--show-pii")
+    assert result.exit_code == 0, result.stderr  # DB09 is a warning
+    assert "row 1: 2 different birth dates: 1970-01-18; 1965-03-29" in result.stdout
+    result = run_cli("check", main, "--join", dobs)
+    assert result.exit_code == 2 and "--join needs --join-on" in error_line(result)
+    result = run_cli("check", main, "--join", dobs, "--join-on", "nope")
+    assert result.exit_code == 2 and "no key column 'nope'" in error_line(result)
+
+
+def test_data_package_joins_by_foreign_keys(write):
+    from dbhygiene.load.package import load_dataset
+
+    main, dobs = _tables(write)
+    package = write("datapackage.json", json.dumps({"resources": [
+        {"name": "dobs", "path": "dobs.csv",
+         "schema": {"foreignKeys": [{"fields": "pid", "reference": {"resource": "people", "fields": "pid"}}]}},
+        {"name": "people", "path": "people.csv"},
+    ]}))
+    loaded = load_dataset(package)
+    assert loaded.facts.path == str(main)
+    assert loaded.multi["birth_date"].to_pylist()[0] == ["1970-01-18", "1965-03-29"]
+    assert "data package" in loaded.notes[0]
+
+
+@pytest.mark.parametrize("bad", ["../outside.csv", "/etc/passwd", "https://example.invalid/x.csv"])
+def test_data_package_paths_stay_in_the_folder(write, bad):
+    from dbhygiene.load.package import load_dataset
+
+    package = write("pkg/datapackage.json", json.dumps({"resources": [{"name": "x", "path": bad}]}))
+    with pytest.raises(LoadError, match="relative local path|leaves the package"):
+        load_dataset(package)

@@ -10,7 +10,7 @@ from typing import Any
 from . import checks  # noqa: F401  (registers the rule implementations)
 from .catalogue import load_catalogue, load_profile
 from .engine import Context, RunResult, run, select_rules
-from .load import load
+from .load.package import load_dataset
 from .mapping import map_columns
 from .normalise import normalise
 from .progress import SILENT
@@ -29,6 +29,8 @@ class Settings:
     encoding: str | None = None
     delimiter: str | None = None
     record_path: str | None = None  # XML/JSON: where the records are
+    joins: list[str] = field(default_factory=list)  # child tables joined onto the checked file
+    join_on: str | None = None  # the key column they share
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     show_pii: bool = False
     fail_on: str = "error"
@@ -38,8 +40,9 @@ class Settings:
 def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
     progress = progress or SILENT
     progress.stage(f"reading {Path(path).name}"[:60])
-    loaded = load(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
-                  max_input_size=settings.max_input_size, record_path=settings.record_path)
+    loaded = load_dataset(path, settings.joins, settings.join_on, sheet=settings.sheet, encoding=settings.encoding,
+                          delimiter=settings.delimiter, max_input_size=settings.max_input_size,
+                          record_path=settings.record_path)
     profile = load_profile(settings.profile)
     mapping = map_columns(list(loaded.frame.columns), settings.columns)
     progress.stage("normalising dates, IDs and names")

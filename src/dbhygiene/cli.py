@@ -112,6 +112,10 @@ def input_options(fn):
                      help="Largest input after decompression, e.g. 4G (default 1G; also lifts the "
                           "100-fold expansion limit on compressed input)."),
         click.option("--record-path", help="XML/JSON: where the records are (XML: data-set/record; JSON: data.items)."),
+        click.option("--join", "join", multiple=True, metavar="FILE",
+                     help="A child table (several birth dates, IDs, names per subject) joined onto the checked file "
+                          "on --join-on; its columns become list-valued fields. Repeatable."),
+        click.option("--join-on", metavar="COLUMN", help="The key column the checked file and every --join file share."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Configuration file (default: nearest dbhygiene.toml or pyproject.toml)."),
     ]):
@@ -121,7 +125,7 @@ def input_options(fn):
 
 def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter,
                    select=(), ignore=(), fail_on=None, show_pii=False, group_by=None,
-                   max_input_size=None, record_path=None):
+                   max_input_size=None, record_path=None, join=(), join_on=None):
     from .api import Settings
     from .config import find_config, read_config
     from .load import parse_size
@@ -152,6 +156,8 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
         encoding=encoding or conf.get("encoding"),
         delimiter=delimiter,
         record_path=record_path or conf.get("record-path"),
+        joins=list(join) or list(conf.get("join", [])),
+        join_on=join_on or conf.get("join-on"),
         rule_options=conf.get("rules", {}),
         show_pii=show_pii,
         fail_on=fail_on or conf.get("fail-on", "error"),
