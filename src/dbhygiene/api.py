@@ -13,6 +13,7 @@ from .engine import Context, RunResult, run, select_rules
 from .load.package import load_dataset
 from .mapping import map_columns
 from .normalise import normalise
+from .errors import LoadError
 from .progress import SILENT
 from .redact import Redaction
 
@@ -54,7 +55,20 @@ def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
                    multi={f: loaded.multi[c] for f, c in mapping.as_dict().items() if c in loaded.multi})
 
 
+def raise_nothing_mapped(ctx: Context) -> None:
+    """No column maps to any field: every rule would be 'not assessable' and the run would look clean.
+    That is an input error (exit 2), never a pass."""
+    n = len(ctx.raw.columns)
+    raise LoadError(
+        f"{ctx.facts.path}: none of its {n} column{'s' if n != 1 else ''} maps to a known field, so nothing "
+        f"could be checked; see them with 'dbhygiene columns {ctx.facts.path}', map them with "
+        f"--map \"COLUMN=field\" (or a [columns] table in dbhygiene.toml), check --delimiter, and add a header "
+        f"row if the file has none")
+
+
 def check_path(path: str | Path, settings: Settings, progress=None) -> tuple[Context, RunResult]:
     specs = select_rules(load_catalogue(), settings.select, settings.ignore)
     ctx = prepare(path, settings, progress)
+    if not ctx.mapping.matches:
+        raise_nothing_mapped(ctx)
     return ctx, run(ctx, specs, settings.rule_options, show_pii=settings.show_pii, progress=progress)

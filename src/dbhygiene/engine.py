@@ -168,6 +168,9 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
     listwide = pos < 0  # list-level findings: no record
     columns: dict[str, list] = {}
     for name in record_fields:
+        if listwide.all():  # list-level only (perhaps a file with no records): nothing to look up
+            columns[name] = [None] * len(pos)
+            continue
         values = ctx.frame[name].iloc[np.where(listwide, 0, pos)].to_numpy(dtype=object, na_value=None)
         columns[name] = [None if lw else show(name, v, show_pii) for v, lw in zip(values, listwide)]
     for name in names:
@@ -178,7 +181,7 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
     for name in missing:
         columns[name] = ["(not mapped)"] * len(hits)
     rows = pos + 1
-    lines = ctx.lines[np.where(listwide, 0, pos)] if ctx.lines is not None else None
+    lines = ctx.lines[np.where(listwide, 0, pos)] if ctx.lines is not None and len(ctx.lines) else None
     fields = hits["field"].tolist() if "field" in hits.columns else [spec.requires[0] if spec.requires else None] * len(hits)
     related = hits["related"].tolist() if "related" in hits.columns else None
     scores = hits["score"].tolist() if "score" in hits.columns else None
