@@ -82,6 +82,8 @@ def _intervals(values: pd.Series, ctx: Context) -> tuple[np.ndarray, np.ndarray]
 
 @implements("DB09")
 def several_birth_dates(ctx: Context, options: dict):
+    if len(ctx.frame) == 0:  # no records (LD02 says so)
+        return None
     lists = birth_date_lists(ctx)
     flat = lists.flatten()
     if len(flat) == 0:
