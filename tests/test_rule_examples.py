@@ -12,6 +12,9 @@ EXAMPLES = list(iter_examples())
 @pytest.mark.parametrize(("spec", "example"), EXAMPLES, ids=[f"{s.code}_{e['name']}" for s, e in EXAMPLES])
 def test_rule_example(spec, example):
     assert run_example(spec, example) == expected(example)
+    if example.get("messages"):  # an example may also pin the messages: [[row, code, message], ...]
+        want = sorted((list(t) for t in example["messages"]), key=lambda t: (t[0] or 0, t[1], t[2]))
+        assert run_example(spec, example, messages=True) == want
 
 
 @pytest.mark.parametrize("spec", list(load_catalogue().values()), ids=lambda s: s.code)

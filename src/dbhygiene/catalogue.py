@@ -77,6 +77,8 @@ class RuleSpec:
     path: Path = field(compare=False)
     requirements: tuple[str, ...] = ()  # principle-6 requirement ids (rules/principles.yml)
     applies_to: str = "person"
+    values: tuple[str, ...] = ()  # values the check returns for the message (besides record fields)
+    consequences: tuple[str, ...] = ()  # rules whose findings on the same record this one explains
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec.default for name, spec in self.options.items()}
@@ -130,7 +132,45 @@ def _parse_rule(path: Path, data: dict) -> RuleSpec:
         path=path,
         requirements=tuple(_as_tuple(data["requirements"])),
         applies_to=applies_to,
+        values=tuple(_as_tuple(data.get("values"))),
+        consequences=tuple(_as_tuple(data.get("consequences"))),
     )
+
+
+ALWAYS_AVAILABLE = ("row", "code")
+
+
+def check_message(spec: RuleSpec) -> None:
+    """Every {placeholder} of the message is a canonical field (filled from the record), a derived
+    column (``<field>__<what>``) or one of the values the rule declares it returns; a typo is an
+    error here, at load, instead of "(not mapped)" in every report."""
+    import string
+
+    from .mapping import CANONICAL_FIELDS
+
+    def placeholders(template: str) -> list[str]:
+        out = []
+        for _, name, fmt, _ in string.Formatter().parse(template):
+            if name is not None:
+                out.append(name)
+            if fmt:
+                out.extend(placeholders(fmt))  # nested: {age:>{width}}
+        return out
+
+    try:
+        names = placeholders(spec.message)
+    except ValueError as exc:
+        raise CatalogueError(f"{spec.path.name}: message is not a valid template: {exc}") from None
+    for name in names:
+        if not name or not name.isidentifier():
+            raise CatalogueError(f"{spec.path.name}: message placeholder {{{name}}} is not a name")
+        base = name.split("__", 1)[0]
+        if name in spec.values or name in ALWAYS_AVAILABLE or name in CANONICAL_FIELDS or \
+                ("__" in name and base in CANONICAL_FIELDS):
+            continue
+        raise CatalogueError(f"{spec.path.name}: message names {{{name}}}, which is neither a canonical field nor "
+                             f"one of the rule's values ({', '.join(spec.values) or 'none declared'}; "
+                             f"declare it under 'values:')")
 
 
 def check_against_principles(spec: RuleSpec, principles) -> None:
@@ -158,10 +198,15 @@ def load_catalogue() -> dict[str, RuleSpec]:
         with path.open(encoding="utf-8") as fh:
             spec = _parse_rule(path, safe_load(fh))
         check_against_principles(spec, principles)
+        check_message(spec)
         if spec.name in names:
             raise CatalogueError(f"rule name {spec.name} used by {names[spec.name]} and {spec.code}")
         names[spec.name] = spec.code
         catalogue[spec.code] = spec
+    for spec in catalogue.values():
+        unknown = [c for c in spec.consequences if c not in catalogue]
+        if unknown:
+            raise CatalogueError(f"{spec.path.name}: consequences name unknown rules {unknown}")
     return catalogue
 
 

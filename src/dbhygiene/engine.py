@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cascade import attach_consequences
 from .catalogue import RuleSpec
 from .errors import CatalogueError, ConfigError
 from .findings import SEVERITY_RANK, Finding, severity_for
@@ -179,6 +180,8 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
             columns[name] = ["; ".join(show(name, x, show_pii) for x in v) if isinstance(v, tuple) else _fmt(v)
                              for v in hits[name].to_numpy(dtype=object)]
     for name in missing:
+        if name in spec.values:
+            raise ValueError(f"the check returned no '{name}', a value its message names")
         columns[name] = ["(not mapped)"] * len(hits)
     rows = pos + 1
     lines = ctx.lines[np.where(listwide, 0, pos)] if ctx.lines is not None and len(ctx.lines) else None
@@ -292,13 +295,15 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
                 hits = map_back(hits, people)
             else:
                 hits, rule_stats = _normalise_hits(fn(ctx, options), len(ctx.frame))
+            built = build_findings(spec, hits, ctx, show_pii)
         except Exception as exc:  # a crashing rule is recorded; the run goes on
             crashed.append({"rule": spec.code, "error": f"{type(exc).__name__}: {exc}"})
             continue
         if rule_stats:
             stats[spec.code] = rule_stats
-        findings.extend(build_findings(spec, hits, ctx, show_pii))
+        findings.extend(built)
     findings.extend(_no_person_rule_ran(ctx, specs, not_assessable, crashed))
+    findings = attach_consequences(findings, specs)
     findings.sort(key=lambda f: (f.row is not None, f.row or 0, f.rule))
     return RunResult(findings=findings, not_assessable=not_assessable, stats=stats, crashed=crashed)
 

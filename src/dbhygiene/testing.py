@@ -19,8 +19,9 @@ def iter_examples(catalogue: dict[str, RuleSpec] | None = None):
             yield spec, example
 
 
-def run_example(spec: RuleSpec, example: dict) -> list[tuple]:
-    """Return the findings of one example as sorted [row, field, code] triples."""
+def run_example(spec: RuleSpec, example: dict, messages: bool = False) -> list[tuple]:
+    """Return the findings of one example as sorted [row, field, code] triples (with ``messages``:
+    [row, code, message] triples, personal data shown, for an example's ``messages:`` list)."""
     suffix = example.get("suffix", ".csv")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{spec.code}_{example['name']}{suffix}"
@@ -32,11 +33,14 @@ def run_example(spec: RuleSpec, example: dict) -> list[tuple]:
             date_format=example.get("date_format"),
             columns=example.get("columns", {}),
             rule_options={spec.code: example.get("options", {})},
+            show_pii=messages,
         )
         ctx, result = check_path(path, settings)
         findings = result.findings
         if "waivers" in example:
             findings = _with_waivers(ctx, findings, example, Path(tmp), settings)
+    if messages:
+        return sorted(([f.row, f.rule, f.message] for f in findings), key=lambda t: (t[0] or 0, t[1], t[2]))
     return sorted(([f.row, f.field, f.rule] for f in findings), key=lambda t: (t[0] or 0, t[2], str(t[1])))
 
 
