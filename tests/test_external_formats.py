@@ -175,3 +175,12 @@ def test_uk_normalised_tables_joined_on_unique_id():
     assert sum(len(v) for v in loaded.multi["raw_value"].to_pylist()) == 22787
     ids = [v for vs in loaded.multi["dob_id"].to_pylist() for v in vs]
     assert "0002" in ids and all(len(v) == 4 for v in ids)  # leading zeros kept: text, never integers
+
+
+@pytest.mark.parametrize("name", list(UN))
+def test_un_shared_passports_found_in_the_document_lists(name):
+    _, result = check_path(need(name), Settings(select=["ID07"], show_pii=True))
+    ctx_refs = load(need(name)).frame["reference"].str.strip().tolist()
+    pairs = {(f.message.split()[1], tuple(ctx_refs[r - 1] for r in f.related_rows)) for f in result.findings}
+    assert ("6620505", ("IRi.003", "IRi.041")) in pairs
+    assert ("9003213", ("IRi.003", "IRi.041")) in pairs

@@ -401,3 +401,18 @@ def test_data_package_paths_stay_in_the_folder(write, bad):
     package = write("pkg/datapackage.json", json.dumps({"resources": [{"name": "x", "path": bad}]}))
     with pytest.raises(LoadError, match="relative local path|leaves the package"):
         load_dataset(package)
+
+
+def test_id07_compares_every_passport_of_a_record(write):
+    # the shared number is each record's second passport: only the lists reveal it
+    doc = json.dumps([
+        {"name": "ZED QUORP", "passport": ["A111", "X999"]},
+        {"name": "YOLA VESK", "passport": ["B222", "X999"]},
+        {"name": "ACME ONE", "passport": ["C333", "C333"]},
+    ])
+    path = write("x.json", doc)
+    _, result = check_path(path, Settings(select=["ID07"], show_pii=True))
+    assert sorted((f.row, f.related_rows) for f in result.findings) == [(1, (1, 2))]
+    assert "Passport X999 is shared by 2 records" in result.findings[0].message
+    _, result = check_path(path, Settings(select=["ID07"]))
+    assert "X999" not in result.findings[0].message  # redacted like any passport

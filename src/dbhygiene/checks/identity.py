@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from ..engine import CheckResult, Context, implements
 from ..normalise import _arrow, _from_arrow, sort_tokens, strip_accents_casefold
 from .duplicates import group_positions
+from .several import on_every_value
 
 EMPTY = pd.DataFrame({"pos": pd.Series([], dtype=np.int64)})
 REPEATED_DIGIT = "|".join(f"{d}{{5,}}" for d in range(10))  # RE2 has no backreferences
@@ -317,12 +318,15 @@ def _dates_conflict_across_groups(id_code: np.ndarray, dob_code: np.ndarray, grp
 
 @implements("ID03")
 def one_id_different_people(ctx: Context, options: dict):
-    return shared_document_conflicts(ctx, options, "national_id__norm", "national_id")
+    # every value of a list-valued national ID (XML documents, JSON arrays) is compared, not only the first
+    return on_every_value(ctx, "national_id",
+                          lambda c: shared_document_conflicts(c, options, "national_id__norm", "national_id"))
 
 
 @implements("ID07")
 def one_passport_different_people(ctx: Context, options: dict):
-    return shared_document_conflicts(ctx, options, "passport__norm", "passport")
+    return on_every_value(ctx, "passport",
+                          lambda c: shared_document_conflicts(c, options, "passport__norm", "passport"))
 
 
 def shared_document_conflicts(ctx: Context, options: dict, column: str, field: str):

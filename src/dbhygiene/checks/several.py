@@ -122,3 +122,65 @@ def several_birth_dates(ctx: Context, options: dict):
         "field": "birth_date",
     })
     return CheckResult(hits, stats)
+
+
+# ------------------------------------------------------------------ rules over every value of a field
+
+def explode(ctx: Context, field: str) -> tuple[Context, np.ndarray] | None:
+    """A context with one row per (record, value) of a list-valued field, and each row's record
+    position; None when the field is not list-valued or no record holds two values. A value
+    repeated within one record is one row; records with no value are left out."""
+    import dataclasses
+
+    from ..normalise import normalise_id
+
+    lists = ctx.multi.get(field)
+    if lists is None or len(lists) != len(ctx.frame):
+        return None
+    offsets = np.asarray(lists.offsets)
+    if not (np.diff(offsets) > 1).any():
+        return None
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    values = pd.Series(lists.flatten().to_numpy(zero_copy_only=False), dtype="str")
+    norm = normalise_id(values)
+    keep = ~pd.DataFrame({"p": parent, "v": norm.fillna("")}).duplicated().to_numpy()
+    parent, values, norm = parent[keep], values[keep].reset_index(drop=True), norm[keep].reset_index(drop=True)
+    frame = ctx.frame.iloc[parent].reset_index(drop=True)
+    frame[field] = values
+    frame[f"{field}__norm"] = norm
+    sub = dataclasses.replace(ctx, frame=frame, raw=ctx.raw.iloc[parent].reset_index(drop=True),
+                              lines=ctx.lines[parent] if ctx.lines is not None else None,
+                              malformed_rows=[], multi={}, _memo={})
+    return sub, parent
+
+
+def on_every_value(ctx: Context, field: str, check):
+    """Run ``check`` (a function of a context) on every value of ``field``: on the exploded context
+    when the field is list-valued, its hits mapped back to records (one per record and value), the
+    value shown in the message being the one the hit is about (redacted like the field)."""
+    exploded = explode(ctx, field)
+    if exploded is None:
+        return check(ctx)
+    sub, parent = exploded
+    result = check(sub)
+    hits, stats = (result.hits, result.stats) if isinstance(result, CheckResult) else (result, None)
+    if hits is None:
+        return result
+    if not isinstance(hits, pd.DataFrame):  # a mask over the exploded rows
+        mask = np.zeros(len(ctx.frame), dtype=bool)
+        mask[parent[np.asarray(hits, dtype=bool)]] = True
+        return CheckResult(mask, stats)
+    hits = hits.copy()
+    pos = hits["pos"].to_numpy(dtype=np.int64)
+    listwide = pos < 0
+    if field not in hits.columns:
+        hits[field] = [None if lw else (sub.frame[field].iat[p],) for p, lw in zip(pos, listwide)]
+    hits["pos"] = np.where(listwide, -1, parent[np.where(listwide, 0, pos)])
+    if "related" in hits.columns:
+        hits["related"] = [None if r is None else sorted({int(parent[int(x)]) for x in r}) for r in hits["related"]]
+    for column in hits.columns:
+        if column.endswith("_row") and len(hits):
+            hits[column] = parent[hits[column].to_numpy(dtype=np.int64) - 1] + 1
+    key = hits[field].map(lambda v: v[0] if isinstance(v, tuple) else v)
+    hits = hits[~pd.DataFrame({"pos": hits["pos"], "v": key}).duplicated().to_numpy() | listwide]
+    return CheckResult(hits.reset_index(drop=True), stats)
