@@ -326,3 +326,78 @@ def test_cli_reports_identity_findings_redacted(tmp_path):
     assert "ID04" in result.output and "ID02" in result.output
     assert "GONZALEZ" not in result.output and "31999888" not in result.output and "20123456" not in result.output
     assert "S. M." in result.output and "[rows 1, 2]" in result.output
+
+
+# ---------------------------------------------------------------- ID04: name commonness, severity, internals
+
+def _filler(n: int, dob: str = "05/05/1975", start: int = 0) -> list[tuple]:
+    """n people with distinct, mutually dissimilar names and IDs."""
+    words = ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT", "GOLF", "HOTEL", "INDIA", "JULIET", "KILO",
+             "LIMA", "MIKE", "NOVEMBER", "OSCAR", "PAPA", "QUEBEC", "ROMEO", "SIERRA", "TANGO", "UNIFORM", "VICTOR"]
+    return [(f"{words[(i + start) % 22]}{i + start} {words[(3 * i + start + 5) % 22]}", str(40000000 + i + start), dob)
+            for i in range(n)]
+
+
+def test_id04_common_name_without_birth_date_is_a_notice_rare_name_a_warning(tmp_path):
+    common = [(f"MUHAMMAD KHAN {s}", str(30000000 + k), "") for k, s in enumerate(["ALI", "RAZA", "AHMED", "BILAL"])]
+    rows = [("KHAN, MUHAMMAD", "20000001", ""), ("KHAN, MUHAMMAD", "20000002", ""),  # common tokens
+            ("ZBIGNIEW QUOXTAL", "21000001", ""), ("ZBIGNIEW QUOXTAL", "21000002", ""),  # rare
+            *common, *[(n, i, "") for n, i, _ in _filler(6)]]
+    found = {f.row: f for f in findings(tmp_path, table(rows), "ID04")}
+    assert sorted(found) == [2, 4]
+    assert (found[2].confidence, found[2].severity) == ("low", "info")
+    assert "a common name" in found[2].message
+    assert (found[4].confidence, found[4].severity) == ("low", "warning")
+    assert "a rare name" in found[4].message
+    assert all(f.score is not None for f in found.values())
+
+
+def test_id04_same_name_and_common_birth_date_in_a_big_file_is_not_high(tmp_path):
+    # the name's tokens are everywhere and half the file shares the birth date: chance explains it
+    rows = [("KHAN, MUHAMMAD", "20000001", "01/01/1980"), ("KHAN, MUHAMMAD", "20000002", "01/01/1980")]
+    rows += [(f"MUHAMMAD KHAN {w}{k}", str(30000000 + k), "01/01/1980" if k % 2 else "02/02/1981")
+             for k, w in enumerate(["ALI", "RAZA", "AHMED", "BILAL", "USMAN", "HAMZA"] * 3)]
+    [f] = [f for f in findings(tmp_path, table(rows), "ID04") if f.row == 2]
+    assert f.confidence in ("medium", "low") and "by chance" in f.message
+    assert f.severity == ("warning" if f.confidence == "low" else "error")
+    # a rare name with the same date is strong evidence
+    rows[0] = ("QUOXTAL, ZBIGNIEW", "20000001", "01/01/1980")
+    rows[1] = ("QUOXTAL, ZBIGNIEW", "20000002", "01/01/1980")
+    [f] = [f for f in findings(tmp_path, table(rows), "ID04") if f.row == 2]
+    assert (f.confidence, f.severity) == ("high", "error")
+
+
+def test_id04_no_error_below_medium_confidence(tmp_path):
+    rows = [("PEREZ, JUAN", "20000001", ""), ("PEREZ, JUAN", "20000002", ""),
+            ("GOMEZ, ANA MARIA", "21000001", "03/04/1985"), ("GOMEZ, ANA LUCIA", "21000002", "03/04/1985")]
+    for f in findings(tmp_path, table(rows), "ID04"):
+        assert f.confidence != "low" or f.severity in ("warning", "info")
+
+
+def test_id04_same_id_is_never_two_ids(tmp_path):
+    # a typo in the name under one ID is one ID: not "one person under several IDs"
+    rows = [(BASE, "20123456", "01/02/1980"), ("GONZALES, JUAN CARLOS", "20123456", "01/02/1980"),
+            ("GONZALEZ, JUAN CARLO", "20.123.456", "01/02/1980")]
+    assert findings(tmp_path, table(rows), "ID04") == []
+    rows[2] = ("GONZALEZ, JUAN CARLO", "20123457", "01/02/1980")
+    assert {f.row for f in findings(tmp_path, table(rows), "ID04")} == {3}
+
+
+@pytest.mark.parametrize(("ids", "fires"), [(2, True), (3, True), (4, False)])
+def test_id04_cap_on_ids_per_name_without_birth_date(tmp_path, ids, fires):
+    rows = [("QUOXTAL, ZBIGNIEW", str(21000001 + k), "") for k in range(ids)] + [(n, i, "") for n, i, _ in _filler(5)]
+    found = findings(tmp_path, table(rows), "ID04", options={"max_ids_without_birth_date": 3})
+    assert bool(found) == fires
+    if fires:
+        assert len(found) == ids * (ids - 1) // 2
+
+
+def test_id04_windows_overlap_on_oversized_blocks(tmp_path):
+    # 13 people born the same day, a block above max_block: compared in windows of 4 over each sorted
+    # order. The typo pair sorts to positions 3 and 4 in both orders, across a window edge: only
+    # overlapping windows see it.
+    names = ["AAAB ZZZZA", "AAAC ZZZZB", "AAAD ZZZZC", "MMMM QQQQX", "MMMM QQQQY", "PPPA XXXXD", "PPPB XXXXE",
+             "PPPC XXXXF", "PPPD XXXXG", "PPPE XXXXH", "PPPF XXXXI", "PPPG XXXXJ", "PPPH XXXXK"]
+    rows = [(nm, str(40000000 + 7 * k), "05/05/1975") for k, nm in enumerate(names)]
+    found = findings(tmp_path, table(rows), "ID04", options={"max_block": 6, "window": 4})
+    assert [(f.row, f.related_rows) for f in found] == [(5, (4, 5))]

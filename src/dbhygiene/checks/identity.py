@@ -483,6 +483,31 @@ def _blocks(members: np.ndarray, block: np.ndarray, ids: np.ndarray):
     return srt, start, size, np.add.reduceat(new_id.astype(np.int64), start)
 
 
+def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: int = 2) -> np.ndarray:
+    """Per distinct name key: how many *other* people in this file would carry that full name
+    (term-frequency weighting as in probabilistic record linkage, e.g. Splink). The larger of the
+    observed count (distinct IDs with exactly this name, minus one) and the chance estimate from
+    its tokens' frequencies (``people * prod(share of people with each token)``), both leaving out
+    the ``exclude`` people of the pair being judged. A shared common name is weak evidence of one
+    person; a shared rare name strong evidence."""
+    n_keys = len(key_uniques)
+    ident = pd.DataFrame({"key": i_key.astype(np.int64), "id": i_id.astype(np.int64)}).drop_duplicates()
+    people = max(int(ident["id"].nunique()), 1)
+    observed = np.bincount(ident["key"].to_numpy(), minlength=n_keys).astype(float)
+    lists = pc.split_pattern(pa.array(list(key_uniques), type=pa.large_string()), " ")
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    tok_code = pd.factorize(pd.Series(pc.list_flatten(lists).to_numpy(zero_copy_only=False)))[0]
+    if not len(tok_code):
+        return np.maximum(observed - exclude, 0)
+    per_token = ident.merge(pd.DataFrame({"key": parent, "tok": tok_code}), on="key")
+    people_with = per_token.drop_duplicates(["tok", "id"])["tok"].value_counts()
+    share = np.zeros(int(tok_code.max()) + 1)
+    share[people_with.index.to_numpy()] = np.maximum(people_with.to_numpy() - exclude, 0) / people
+    log_share = np.log(np.maximum(share[tok_code], 1e-12))
+    chance = people * np.exp(np.bincount(parent, weights=log_share, minlength=n_keys))
+    return np.maximum(observed - exclude, chance)
+
+
 @implements("ID04")
 def one_person_several_ids(ctx: Context, options: dict):
     f = ctx.frame
@@ -570,8 +595,13 @@ def one_person_several_ids(ctx: Context, options: dict):
     surname_clean = strip_accents_casefold(surname_src.astype("str"))
     surnames = {p: (tuple(v.split()) if isinstance(v, str) else None)
                 for p, v in zip(needed.tolist(), surname_clean.to_numpy(dtype=object, na_value=None))}
-    out = {k: [] for k in ("pos", "related", "score", "confidence", "other_row", "reason")}
+    out = {k: [] for k in ("pos", "related", "score", "confidence", "other_row", "reason", "severity")}
     min_score, penalty, gap = options["min_score"], options["twin_penalty"], options["twin_id_gap"]
+    others = name_commonness(key_uniques, i_key, i_id)  # other people expected to carry each name
+    people = max(int(len(np.unique(i_id))), 1)
+    dob_people = np.bincount(i_dob[i_dob >= 0], minlength=int(i_dob.max()) + 1 if (i_dob >= 0).any() else 0)
+    common_at, chance_medium, chance_low = options["common_name_others"], options["chance_medium"], \
+        options["chance_low"]
     token_typo = options["typo_token_similarity"]
     group = subject_groups(ctx)
     for a, c, s, nd in zip(pi, pj, base, nodob):
@@ -582,8 +612,15 @@ def one_person_several_ids(ctx: Context, options: dict):
         ka, kc = key_str[i_key[a]], key_str[i_key[c]]
         ida, idc = _numeric_id(id_text[ra]), _numeric_id(id_text[rc])
         consecutive = ida is not None and idc is not None and abs(ida - idc) <= gap
+        name_others = float(others[i_key[a]])
+        severity = None
         if nd:
             reason, conf, score = "same name, but no birth date to compare", "low", 100.0
+            if name_others >= common_at:  # a common name shared: weak evidence, a notice only
+                severity = "info"
+                reason += f"; a common name (about {name_others:.0f} other people here would carry it)"
+            else:
+                reason += "; a rare name in this file"
         elif ka == kc:
             if full_names[ra] == full_names[rc]:
                 reason = "same birth date and same name"
@@ -592,6 +629,16 @@ def one_person_several_ids(ctx: Context, options: dict):
             else:
                 reason = "same birth date, same name in another token order (up to case, accents or punctuation)"
             conf, score = "high", 100.0
+            # people expected to share both name and birth date by chance (independence)
+            d = int(i_dob[a])
+            chance = name_others * (max(dob_people[d] - 2, 1) / people if d >= 0 and len(dob_people) else 1.0)
+            if chance >= chance_low:
+                conf = "low"
+            elif chance >= chance_medium:
+                conf = "medium"
+            if conf != "high":
+                reason += (f"; a common name and date (about {chance:.2g} other people here would share both "
+                           f"by chance)")
         else:
             ta, tc = ka.split(), kc.split()
             diff_a = [t for t in ta if t not in tc]
@@ -624,6 +671,7 @@ def one_person_several_ids(ctx: Context, options: dict):
         out["score"].append(score)
         out["confidence"].append(conf)
         out["reason"].append(reason)
+        out["severity"].append(severity or ("warning" if conf == "low" else "error"))
     hits = pd.DataFrame(out)
     hits["field"] = "national_id"
     stats = {"blocks": blocks_done, "blocks_capped": blocks_capped, "pairs_compared": unique_pairs,
