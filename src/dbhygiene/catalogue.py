@@ -146,7 +146,7 @@ def check_message(spec: RuleSpec) -> None:
     error here, at load, instead of "(not mapped)" in every report."""
     import string
 
-    from .mapping import CANONICAL_FIELDS
+    from .fields import CANONICAL_FIELDS
 
     def placeholders(template: str) -> list[str]:
         out = []

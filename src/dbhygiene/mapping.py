@@ -16,17 +16,9 @@ from rapidfuzz import fuzz, process
 
 from .catalogue import load_vocab
 from .errors import ConfigError
+from .fields import CANONICAL_FIELDS  # noqa: F401  (re-exported: mapping is where callers look)
 
 FUZZY_CUTOFF = 86.0
-CANONICAL_FIELDS = (
-    "full_name", "given_names", "surname", "national_id", "id_type", "birth_date", "age", "sex",
-    "entry_date", "offence", "issuing_authority", "warrant_ref", "subject_category", "jurisdiction",
-    "review_date", "photo_date", "record_id",
-    # real published lists (issue 11)
-    "nationality", "passport", "listing_reason", "aliases", "subject_type", "group_id", "name_type",
-    "place_of_birth",
-    "status", "expiry_date",  # warrant status and listing expiry (issue 9)
-)
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # columns holding one part of a name each: "Name 1".."Name 6", FIRST_NAME..FOURTH_NAME

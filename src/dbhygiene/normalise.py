@@ -70,19 +70,6 @@ class Normalised:
         return name in self.frame.columns
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    """Zero-copy view of a text column as a pyarrow array."""
-    arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) else pa.array(
-        values.to_numpy(dtype=object, na_value=None), type=pa.large_string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr
-
-
-def _from_arrow(arr: pa.Array, index) -> pd.Series:
-    return pd.Series(pd.array(arr, dtype="str"), index=index)
-
-
 def parse_order(date_format: str | None) -> str | None:
     if date_format is None:
         return None
@@ -111,7 +98,7 @@ def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.
     stripped = raw.str.strip()
     codes, uniques = pd.factorize(stripped, use_na_sentinel=True)
     u = pd.Series(uniques, dtype="str")
-    ua = _arrow(u)
+    ua = textops.series_arrow(u)
     n = len(u)
     blank = (u == "").to_numpy(dtype=bool, na_value=True)
     tokens = [t.casefold() for t in no_data_tokens]
@@ -195,12 +182,12 @@ def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.
 def strip_accents_casefold(values: pd.Series) -> pd.Series:
     """Lowercase, strip accents (NFKD minus combining marks), turn every run of characters that are
     not letters or digits into one space, trim (vectorised; see ``textops.clean_names``)."""
-    return _from_arrow(textops.clean_names(_arrow(values)), values.index)
+    return textops.series_from_arrow(textops.clean_names(textops.series_arrow(values)), values.index)
 
 
 def sort_tokens(clean: pd.Series) -> pd.Series:
     """'gonzalez juan carlos' and 'juan carlos gonzalez' give the same key (vectorised)."""
-    arr = _arrow(clean)
+    arr = textops.series_arrow(clean)
     lists = pc.split_pattern(arr, " ")
     flat = pc.list_flatten(lists)
     parents = pc.list_parent_indices(lists)
@@ -208,7 +195,7 @@ def sort_tokens(clean: pd.Series) -> pd.Series:
     sorted_flat = pc.take(flat, order)
     rebuilt = pa.LargeListArray.from_arrays(lists.offsets, sorted_flat, mask=pc.is_null(lists))
     joined = pc.binary_join(rebuilt, pa.scalar(" ", pa.large_string()))
-    return _from_arrow(joined, clean.index)
+    return textops.series_from_arrow(joined, clean.index)
 
 
 def _distinct_apply(values: pd.Series, *fns) -> list[pd.Series]:
@@ -225,25 +212,25 @@ def _distinct_apply(values: pd.Series, *fns) -> list[pd.Series]:
     for fn in fns:
         current = fn(current)
         current = current.where(current != "", pd.NA)
-        out.append(_from_arrow(pc.take(_arrow(current), indices), values.index))
+        out.append(textops.series_from_arrow(pc.take(textops.series_arrow(current), indices), values.index))
     return out
 
 
 def normalise_id(values: pd.Series) -> pd.Series:
     """Upper-cased, with whitespace, dots, dashes, underscores and slashes removed."""
-    out = _from_arrow(textops.drop_ascii(pc.utf8_upper(_arrow(values)), ID_SEPARATORS), values.index)
+    out = textops.series_from_arrow(textops.drop_ascii(pc.utf8_upper(textops.series_arrow(values)), ID_SEPARATORS), values.index)
     return out.where(out != "", pd.NA)
 
 
 def compose_parts(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
     """Join name-part columns with one space, skipping blank parts (vectorised, arrow)."""
-    arrays = [pc.cast(pc.utf8_trim_whitespace(_arrow(frame[c].astype("str"))), pa.large_string()) for c in parts]
+    arrays = [pc.cast(pc.utf8_trim_whitespace(textops.series_arrow(frame[c].astype("str"))), pa.large_string()) for c in parts]
     # blanks become "" and the separators they leave are squeezed out afterwards (pyarrow's
     # null_handling="skip" drops rows whose parts are all null)
     arrays = [pc.fill_null(a, "") for a in arrays]
     joined = pc.binary_join_element_wise(*arrays, pa.scalar("\x1f", pa.large_string()))
     joined = pc.utf8_trim(pc.replace_substring_regex(joined, "\x1f+", "\x1f"), "\x1f")
-    out = _from_arrow(pc.replace_substring(joined, "\x1f", " "), frame.index)
+    out = textops.series_from_arrow(pc.replace_substring(joined, "\x1f", " "), frame.index)
     return out.where(out != "", pd.NA)
 
 
@@ -350,7 +337,7 @@ def group_keys(values: pd.Series) -> pd.Series:
     has_base = base.notna() & base.isin(known)
     u = u.where(~has_base, base)
     arr = pa.array(u.to_numpy(dtype=object), type=pa.large_string())
-    return _from_arrow(pc.take(arr, pa.array(codes, mask=codes < 0)), values.index)
+    return textops.series_from_arrow(pc.take(arr, pa.array(codes, mask=codes < 0)), values.index)
 
 
 CAP_LOW, CAP_MEDIUM, CAP_HIGH = 0, 1, 2  # the most confidence a finding resting on this date may claim

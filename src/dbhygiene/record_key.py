@@ -33,10 +33,10 @@ def derive_entry_year(out: pd.DataFrame, profile: dict, as_of: dt.date) -> str |
             raise ConfigError(f"profile {profile.get('name')}: entry_year_from_record_id pattern needs one group")
     except re.error as exc:
         raise ConfigError(f"profile {profile.get('name')}: bad entry_year_from_record_id pattern ({exc})") from None
-    from .normalise import _arrow
+    from .textops import series_arrow
 
     ids = out["record_id"].astype("str").str.strip()
-    struct = pc.extract_regex(_arrow(ids), re.sub(r"\((?!\?)", "(?P<year>", pattern, count=1))
+    struct = pc.extract_regex(series_arrow(ids), re.sub(r"\((?!\?)", "(?P<year>", pattern, count=1))
     field = struct.field("year")
     field = pc.if_else(pc.and_(pc.is_valid(struct), pc.match_substring_regex(field, "^[0-9]{1,4}$")), field, "-1")
     year = pc.cast(pc.fill_null(field, "-1"), "int64").to_numpy(zero_copy_only=False)

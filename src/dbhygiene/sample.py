@@ -107,7 +107,7 @@ def dni_trend(year_frac: np.ndarray | float) -> np.ndarray:
     return np.interp(year_frac, xs, ys)
 
 
-def _days(d: dt.date) -> int:
+def day_number(d: dt.date) -> int:
     return (d - dt.date(1970, 1, 1)).days
 
 
@@ -124,7 +124,7 @@ _TWO = pa.array([f"{i:02d}" for i in range(100)])
 _THREE = pa.array([f"{i:03d}" for i in range(1000)])
 
 
-def _format_dates(days: np.ndarray, iso: np.ndarray) -> pa.Array:
+def format_dates(days: np.ndarray, iso: np.ndarray) -> pa.Array:
     year, month, day = _ymd(days)
     y = pc.cast(pa.array(year), pa.string())
     m = _TWO.take(pa.array(month))
@@ -134,7 +134,7 @@ def _format_dates(days: np.ndarray, iso: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(iso), ymd, dmy)
 
 
-def _format_dni(dni: np.ndarray, dotted: np.ndarray) -> pa.Array:
+def format_dni(dni: np.ndarray, dotted: np.ndarray) -> pa.Array:
     plain = pc.cast(pa.array(dni), pa.string())
     millions = pc.cast(pa.array(dni // 1_000_000), pa.string())
     dots = pc.binary_join_element_wise(millions, _THREE.take(pa.array(dni // 1000 % 1000)),
@@ -207,15 +207,15 @@ class _Plan:
         return value
 
 
-class _People:
+class People:
     """The clean population: one invented person per row, as numpy arrays."""
 
     def __init__(self, n: int, rng: np.random.Generator, as_of: dt.date):
         self.n = n
-        first, last = _days(FIRST_ENTRY), _days(as_of)
+        first, last = day_number(FIRST_ENTRY), day_number(as_of)
         self.entry = rng.integers(first, last + 1, n)
         # Listed at 18 or older: 6590 days is more than 18 years however leap days fall.
-        room = self.entry - 6590 - _days(OLDEST_BIRTH)
+        room = self.entry - 6590 - day_number(OLDEST_BIRTH)
         extra = rng.gamma(2.0, 2600.0, n).astype(np.int64) % room
         self.birth = self.entry - 6590 - extra
         self.male = rng.random(n) < 0.8
@@ -240,7 +240,7 @@ class _People:
         self.province = rng.integers(0, len(PROVINCES), n)
         self.causa_no = rng.integers(1, 99_999, n)
         self.causa_year = _ymd(self.entry)[0] - rng.integers(0, 4, n)
-        self.review = _days(as_of) + 1 + (self.causa_no * 7919 + self.entry) % 730
+        self.review = day_number(as_of) + 1 + (self.causa_no * 7919 + self.entry) % 730
 
     def _given(self, rng, n):
         male = rng.integers(0, len(MALE), n)
@@ -276,17 +276,17 @@ class _People:
         return [
             name,
             pa.array(["DNI"]).take(pa.array(np.zeros(n, dtype=np.int64))),
-            _format_dni(self.dni, self.dotted),
-            _format_dates(self.birth, self.birth_iso),
+            format_dni(self.dni, self.dotted),
+            format_dates(self.birth, self.birth_iso),
             pa.array(["F", "M"]).take(pa.array(self.male.astype(np.int64))),
             pa.array(OFFENCES).take(pa.array(self.offence)),
             pa.array(COURTS).take(pa.array(self.court)),
             pc.binary_join_element_wise(pc.cast(pa.array(self.causa_no), pa.string()),
                                         pc.cast(pa.array(self.causa_year), pa.string()), "/"),
-            _format_dates(self.entry, self.entry_iso),
+            format_dates(self.entry, self.entry_iso),
             pa.array(PROVINCES).take(pa.array(self.province)),
             # next review: 1 to 730 days after as_of, derived (no extra random draws)
-            _format_dates(self.review, np.zeros(n, dtype=bool)),
+            format_dates(self.review, np.zeros(n, dtype=bool)),
             pa.array([ACTIVE]).take(pa.array(np.zeros(n, dtype=np.int64))),
         ]
 
@@ -326,7 +326,7 @@ def generate(rows: int, seed: int, as_of: dt.date) -> tuple[list[pa.Array], dict
     if rows < 100:
         raise ValueError("a sample needs at least 100 rows")
     rng = np.random.default_rng(seed)
-    people = _People(rows, rng, as_of)
+    people = People(rows, rng, as_of)
     plan = _Plan(n=rows, rng=rng, order=rng.permutation(rows), used_dnis=set())
     plan.used_dnis = _UsedDnis(people.dni)
     budget = rows // 2  # small files get the first defects of the plan only
@@ -386,7 +386,7 @@ class _UsedDnis(set):
 
 # ---- planters: each takes rows from the plan, writes overrides, records key entries ----------
 
-def _set_person(plan: _Plan, people: _People, p: int, *, birth: dt.date | None = None, entry: dt.date | None = None,
+def _set_person(plan: _Plan, people: People, p: int, *, birth: dt.date | None = None, entry: dt.date | None = None,
                 dni: int | None = None, birth_text: str | None = None, entry_text: str | None = None):
     if birth is not None or birth_text is not None:
         plan.set(p, BIRTH, birth_text if birth_text is not None else _date_text(plan, birth))
@@ -412,7 +412,7 @@ def _year_frac(d: dt.date) -> float:
     return d.year + (d.timetuple().tm_yday - 1) / 365.25
 
 
-def _minor(plan: _Plan, people: _People, as_of: dt.date, defect: str, kind: str, age: int, *, still_minor=False,
+def _minor(plan: _Plan, people: People, as_of: dt.date, defect: str, kind: str, age: int, *, still_minor=False,
            birth: dt.date | None = None, entry: dt.date | None = None, texts: tuple | None = None):
     """Plant one minor with full data; record every MN code the record must trigger."""
     (p,) = plan.take()

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .output import write_private
-from .sample import HEADERS, _days, _format_dates, _format_dni, _People, render
+from .sample import HEADERS, People, day_number, format_dates, format_dni, render
 
 ALT_HEADERS = ["NOMBRE COMPLETO", "TIPO DE DOCUMENTO", "NUMERO DE DOCUMENTO", "FECHA DE NACIMIENTO", "SEXO",
                "DELITO", "JUZGADO", "CAUSA", "FECHA DE ALTA", "PROVINCIA"]
@@ -44,8 +44,8 @@ def generate_versions(rows: int = 2000, seed: int = 11, dates: tuple[dt.date, ..
     rng = np.random.default_rng(seed)
     k = len(dates)
     n = int(rows * 1.5)
-    people = _People(n, rng, dates[-1])
-    vdays = np.array([_days(d) for d in dates])
+    people = People(n, rng, dates[-1])
+    vdays = np.array([day_number(d) for d in dates])
     # a few children: 16 or 17 at their entry date (the truth is recomputed from the final dates)
     chosen = rng.random(n) < 0.03
     age = rng.integers(16, 18, n)
@@ -73,7 +73,7 @@ def generate_versions(rows: int = 2000, seed: int = 11, dates: tuple[dt.date, ..
         take = np.sort(np.concatenate([idx, dup]))
         cols = [c.take(pa.array(take)) for c in base]
         dotted = np.full(len(take), i % 2 == 0)
-        cols[2] = _format_dni(people.dni[take], dotted)
+        cols[2] = format_dni(people.dni[take], dotted)
         # the second warrant of a person names another offence
         if len(dup):
             is_second = np.zeros(len(take), dtype=bool)
@@ -93,7 +93,7 @@ def generate_versions(rows: int = 2000, seed: int = 11, dates: tuple[dt.date, ..
         })
     cutoff = cutoff or dates[min(1, k - 1)]
     first_date = np.where(first < k, vdays[np.minimum(first, k - 1)], np.iinfo(np.int64).max)
-    after = (first < k) & (first_date > _days(cutoff))
+    after = (first < k) & (first_date > day_number(cutoff))
     key = {
         "versions": per_version, "cutoff": cutoff.isoformat(),
         "minors_first_listed_after_cutoff": int((after & minor).sum()),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import unicodedata
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -39,6 +40,20 @@ def _two_byte_table() -> np.ndarray:
 
 
 _FOLD_TWO_BYTE = _two_byte_table()
+
+
+def series_arrow(values: pd.Series) -> pa.Array:
+    """Zero-copy view of a text column as a pyarrow array (shared by normalise and the checks)."""
+    arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) else pa.array(
+        values.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr
+
+
+def series_from_arrow(arr: pa.Array, index) -> pd.Series:
+    """A pandas string column over an Arrow string array, on the given index."""
+    return pd.Series(pd.array(arr, dtype="str"), index=index)
 
 
 def _large(arr: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:

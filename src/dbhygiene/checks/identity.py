@@ -19,7 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..engine import CheckResult, Context, implements
-from ..normalise import _arrow, _from_arrow, sort_tokens, strip_accents_casefold
+from ..normalise import sort_tokens, strip_accents_casefold
+from ..textops import series_arrow, series_from_arrow
 from .duplicates import group_positions
 from .several import on_every_value
 
@@ -129,13 +130,13 @@ def national_id_format(ctx: Context, options: dict):
     k = len(uniq_combo)
     # the distinct values, taken as Arrow arrays (no Python objects per value)
     id_arrow = pa.array(pd.array(id_uniques, dtype="str")) if len(id_uniques) else pa.array([], pa.large_string())
-    raw = _from_arrow(pc.take(id_arrow, pa.array(u_id, mask=u_id < 0)) if len(id_arrow)
+    raw = series_from_arrow(pc.take(id_arrow, pa.array(u_id, mask=u_id < 0)) if len(id_arrow)
                       else pa.nulls(k, pa.large_string()), pd.RangeIndex(k))
     type_keys = np.array([_type_key(t) for t in type_uniques], dtype=object)
     stripped = raw.str.strip()
     first = np.zeros(k, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]  # first record of each distinct value
-    norm = _from_arrow(pc.take(_arrow(f["national_id__norm"]), pa.array(first)), pd.RangeIndex(k))
+    norm = series_from_arrow(pc.take(series_arrow(f["national_id__norm"]), pa.array(first)), pd.RangeIndex(k))
     problem = np.full(k, None, dtype=object)
     undecided = np.ones(k, dtype=bool)
 
@@ -167,7 +168,7 @@ def national_id_format(ctx: Context, options: dict):
     is_ph = (stripped.str.upper().isin(placeholders).to_numpy(dtype=bool, na_value=False)
              | is_placeholder_id(norm, ctx.profile))
     assign(is_ph, "placeholder value, not an ID")
-    stripped_arrow = _arrow(stripped)
+    stripped_arrow = series_arrow(stripped)
     has_e = pc.fill_null(pc.match_substring(stripped_arrow, "e", ignore_case=True), False).to_numpy(zero_copy_only=False)
     assign(where(has_e, r"[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+"),
            "spreadsheet damage: scientific notation (digits may be lost)")
@@ -191,7 +192,7 @@ def national_id_format(ctx: Context, options: dict):
     conf_ok = np.zeros(k, dtype=bool)
     pad_ok = np.zeros(k, dtype=bool)
     pad_desc = np.full(k, "", dtype=object)
-    norm_arrow = _arrow(norm)
+    norm_arrow = series_arrow(norm)
     digits = pc.fill_null(pc.and_(pc.string_is_ascii(norm_arrow), pc.ascii_is_decimal(norm_arrow)),
                           False).to_numpy(zero_copy_only=False)  # [0-9]+
     lengths = norm.str.len().fillna(0).to_numpy(dtype=np.int64)
@@ -464,7 +465,7 @@ def _block_pairs(k_strings: list[str], c_strings: list[str], cutoff: float, wind
 def suffix_key(clean: pd.Series) -> pd.Series:
     """Tokens sorted by their reversed spelling (vectorised): 'oscar frias castro' and 'oscar frias
     lastro' sort alike here even though the first-letter typo moves 'lastro' in the prefix order."""
-    reversed_ = _from_arrow(pc.utf8_reverse(_arrow(clean)), clean.index)
+    reversed_ = series_from_arrow(pc.utf8_reverse(series_arrow(clean)), clean.index)
     return sort_tokens(reversed_)
 
 
@@ -695,7 +696,7 @@ def _isotonic(y: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def dni_number(norm: pd.Series) -> np.ndarray:
     """Numeric DNI as float (NaN if none): 7-8 digits, or the 8 middle digits of a CUIL/CUIT."""
-    arr = _arrow(norm)
+    arr = series_arrow(norm)
     is_dni = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{7,8}$"), False)
     is_cuil = pc.fill_null(pc.match_substring_regex(arr, r"^(?:20|23|24|27)[0-9]{9}$"), False)
     text = pc.if_else(is_cuil, pc.utf8_slice_codeunits(arr, 2, 10),

@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..engine import CheckResult, Context, implements
-from ..normalise import _arrow, strip_accents_casefold
+from ..normalise import strip_accents_casefold
+from ..textops import series_arrow
 from .dates import (Ages, ListingReference, ages_at_listing, ages_now, confidence_cap, majority, other_reading_age,
                     profile_value)
 
@@ -173,7 +174,7 @@ def juvenile_term(values: pd.Series, patterns: list[str], exclude: list[str]) ->
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0 or not patterns:
         return pd.Series(pd.NA, index=values.index, dtype="object")
-    arr = _arrow(strip_accents_casefold(pd.Series(uniques, dtype="str")))
+    arr = series_arrow(strip_accents_casefold(pd.Series(uniques, dtype="str")))
     edge = pa.scalar(" ", arr.type)
     arr = pc.binary_join_element_wise(edge, pc.fill_null(arr, pa.scalar("", arr.type)), edge,
                                       pa.scalar("", arr.type))  # word edges at both ends

@@ -21,7 +21,7 @@ for _b in range(0x80, 0xA0):
 _C2_C1 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
-def _lenient_cp1252(data: bytes) -> bytes:
+def lenient_cp1252(data: bytes) -> bytes:
     return cp1252_to_utf8(data, strict=False)
 
 
@@ -53,7 +53,7 @@ def cp1252_to_utf8(data: bytes, strict: bool = True) -> bytes | None:
 # cp1252 as Windows decodes it: the five undefined bytes become the C1 control of the same number.
 _CP1252_CHARS = [bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)]
 _fallback = threading.local()
-_LATIN_UTF8 = re.compile("[\u00c0-\u017f" + re.escape("".join(sorted(LATIN_TEXT_CHARS))) + "]")
+LATIN_UTF8 = re.compile("[\u00c0-\u017f" + re.escape("".join(sorted(LATIN_TEXT_CHARS))) + "]")
 
 
 def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
@@ -67,7 +67,7 @@ def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("dbhygiene-cp1252-fallback", _cp1252_fallback)
 
 
-def _decode_mixed(data: bytes) -> tuple[str, int, list[int]]:
+def decode_mixed(data: bytes) -> tuple[str, int, list[int]]:
     """UTF-8 with stray cp1252 bytes (a file edited on two systems): (text, bytes read as cp1252,
     their offsets)."""
     _fallback.offsets, _fallback.count = [], 0

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from ..errors import LoadError
-from .cp1252 import _LATIN_UTF8, LATIN_TEXT_CHARS, _decode_mixed, _lenient_cp1252, cp1252_to_utf8
+from .cp1252 import LATIN_TEXT_CHARS, LATIN_UTF8, cp1252_to_utf8, decode_mixed, lenient_cp1252
 from .text import Text
 
 
@@ -93,10 +93,10 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[Text, s
     # Latin letters and punctuation written as well-formed multi-byte UTF-8. Single-byte text forms
     # such sequences only by accident, and then mostly as other characters: cp1252 'É' + no-break
     # space is C9 A0, UTF-8 for 'ɠ'.
-    utf8_latin = _LATIN_UTF8.findall(valid)
+    utf8_latin = LATIN_UTF8.findall(valid)
     if len(utf8_latin) >= 3 and len(utf8_latin) * 50 >= stray:
         # UTF-8 with stray cp1252 bytes: a file edited on two systems, or exports appended to one another
-        text, stray, offsets = _decode_mixed(data)
+        text, stray, offsets = decode_mixed(data)
         where, newlines, previous = [], 0, 0
         for at in offsets[:100]:  # in file order: one pass over the bytes, not one per offset
             newlines += data.count(b"\n", previous, at)
@@ -110,7 +110,7 @@ def _decode_text(data: bytes, where: str, encoding: str | None) -> tuple[Text, s
     high = re.findall(r"[^\x00-\x7f]", sample.decode("cp1252", errors="replace"))
     plausible = sum(1 for ch in high if ch in LATIN_TEXT_CHARS)
     if high and plausible >= 0.9 * len(high):  # Spanish/Portuguese/French text as Windows writes it
-        return Text(raw=data, transcode=_lenient_cp1252), "cp1252"
+        return Text(raw=data, transcode=lenient_cp1252), "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample, cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp850",
