@@ -36,6 +36,7 @@ class Settings:
     show_pii: bool = False
     fail_on: str = "error"
     max_input_size: int | None = None  # bytes after decompression; None: the documented defaults
+    password: str | None = field(default=None, repr=False)  # decrypts an encrypted input in memory
 
 
 def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
@@ -43,7 +44,7 @@ def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
     progress.stage(f"reading {Path(path).name}"[:60])
     loaded = load_dataset(path, settings.joins, settings.join_on, sheet=settings.sheet, encoding=settings.encoding,
                           delimiter=settings.delimiter, max_input_size=settings.max_input_size,
-                          record_path=settings.record_path)
+                          record_path=settings.record_path, password=settings.password)
     profile = load_profile(settings.profile)
     mapping = map_columns(list(loaded.frame.columns), settings.columns)
     progress.stage("normalising dates, IDs and names")
@@ -69,6 +70,6 @@ def raise_nothing_mapped(ctx: Context) -> None:
 def check_path(path: str | Path, settings: Settings, progress=None) -> tuple[Context, RunResult]:
     specs = select_rules(load_catalogue(), settings.select, settings.ignore)
     ctx = prepare(path, settings, progress)
-    if not ctx.mapping.matches:
+    if not ctx.mapping.matches and ctx.facts.protection.readable:
         raise_nothing_mapped(ctx)
     return ctx, run(ctx, specs, settings.rule_options, show_pii=settings.show_pii, progress=progress)

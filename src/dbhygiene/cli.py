@@ -116,6 +116,9 @@ def input_options(fn):
                      help="A child table (several birth dates, IDs, names per subject) joined onto the checked file "
                           "on --join-on; its columns become list-valued fields. Repeatable."),
         click.option("--join-on", metavar="COLUMN", help="The key column the checked file and every --join file share."),
+        click.option("--password-env", "password_env", metavar="VAR",
+                     help="Name of an environment variable holding the password of an encrypted .xlsx or zip "
+                          "(decrypted in memory only; the password itself is never taken on the command line)."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Configuration file (default: nearest dbhygiene.toml or pyproject.toml)."),
     ]):
@@ -125,7 +128,7 @@ def input_options(fn):
 
 def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter,
                    select=(), ignore=(), fail_on=None, show_pii=False, group_by=None,
-                   max_input_size=None, record_path=None, join=(), join_on=None):
+                   max_input_size=None, record_path=None, join=(), join_on=None, password_env=None):
     from .api import Settings
     from .config import find_config, read_config
     from .load import parse_size
@@ -163,7 +166,20 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
         fail_on=fail_on or conf.get("fail-on", "error"),
         max_input_size=None if (max_input_size or conf.get("max-input-size")) is None
         else parse_size(max_input_size or conf.get("max-input-size")),
+        password=password_from_env(password_env or conf.get("password-env")),
     )
+
+
+def password_from_env(var: str | None) -> str | None:
+    """The password held by environment variable ``var`` (never a command-line value: that would show
+    in the process list and the shell history)."""
+    import os
+
+    if not var:
+        return None
+    if var not in os.environ:
+        raise ConfigError(f"--password-env {var}: no such environment variable is set")
+    return os.environ[var]
 
 
 @click.group(cls=Group, context_settings=CONTEXT_SETTINGS)

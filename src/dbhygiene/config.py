@@ -17,7 +17,7 @@ KEYS = {
     "columns": dict, "rules": dict, "sheet": str, "encoding": str, "delimiter": str,
     "group-by": str,
     "max-input-size": (str, int),
-    "record-path": str, "join": list, "join-on": str,
+    "record-path": str, "join": list, "join-on": str, "password-env": str,
 }
 FAIL_LEVELS = (*SEVERITIES, "never")
 

@@ -6,9 +6,14 @@ from .catalogue import RuleSpec
 
 
 def _example_block(example: dict) -> str:
-    text = example["csv"].rstrip("\n")
+    if "workbook" in example:
+        import yaml
+
+        text = "# an .xlsx workbook:\n" + yaml.safe_dump(example["workbook"], sort_keys=False, allow_unicode=True).rstrip("\n")
+    else:
+        text = example["csv"].rstrip("\n")
     extra = []
-    for key in ("profile", "as_of", "options", "date_format"):
+    for key in ("profile", "as_of", "options", "date_format", "mode", "folder", "dir_mode", "sidecars", "filesystem"):
         if key in example:
             extra.append(f"{key}: {example[key]}")
     head = f"({', '.join(extra)})\n" if extra else ""
@@ -22,7 +27,7 @@ def rule_markdown(spec: RuleSpec) -> str:
            f"Family: {spec.family} · severity: {spec.severity} · shape: {spec.shape}"
            + (f" · grouped by: {', '.join(spec.group_by)}" if spec.group_by else "")
            + (" · applies to: people only (rows a subject-type column marks as people)" if spec.applies_to == "person"
-              else " · applies to: every record") + "\n",
+              else " · applies to: the file itself" if spec.family == "file" else " · applies to: every record") + "\n",
            "## What it does\n", spec.summary + "\n",
            "## Why is this bad?\n", spec.rationale + "\n",
            "## Needs\n", (", ".join(spec.requires) or "nothing beyond the file") +

@@ -269,6 +269,9 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
     ctx.memo("rule_config").update(rule_config)  # a rule may honour another's option (DB08: MN01's majority)
     if progress is not None:
         progress.stage("checking rules", total=len(specs))
+    # rules about the file run last: they may cite other rules' figures (FP01: minors among the records)
+    specs = sorted(specs, key=lambda s: s.family == "file")
+    locked = not ctx.facts.protection.readable  # encrypted, no key: only the file itself can be judged
     for spec in specs:
         if progress is not None:
             progress.advance(f"rule {spec.code}")
@@ -278,10 +281,11 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
         if fn is None:
             raise CatalogueError(f"rule {spec.code} has no implementation")
         options = resolve_options(spec, rule_config.get(spec.code) or rule_config.get(spec.name), ctx.profile)
-        missing = [f for f in spec.requires if f not in ctx.frame.columns]
+        missing = ["content (encrypted)"] if locked and spec.family != "file" else [
+            f for f in spec.requires if f not in ctx.frame.columns]
         if missing:
             not_assessable.append({"rule": spec.code, "name": spec.name, "missing_fields": missing})
-            if notice is not None:
+            if notice is not None and not locked:
                 findings.append(Finding(
                     rule=notice.code, name=notice.name, severity=notice.severity, principles=spec.principles,
                     source=ctx.facts.path, row=None, line=None, field=None,
@@ -301,6 +305,7 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
             continue
         if rule_stats:
             stats[spec.code] = rule_stats
+            ctx.memo("stats")[spec.code] = rule_stats
         findings.extend(built)
     findings.extend(_no_person_rule_ran(ctx, specs, not_assessable, crashed))
     findings = attach_consequences(findings, specs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -22,10 +24,9 @@ def iter_examples(catalogue: dict[str, RuleSpec] | None = None):
 def run_example(spec: RuleSpec, example: dict, messages: bool = False) -> list[tuple]:
     """Return the findings of one example as sorted [row, field, code] triples (with ``messages``:
     [row, code, message] triples, personal data shown, for an example's ``messages:`` list)."""
-    suffix = example.get("suffix", ".csv")
+    suffix = example.get("suffix", ".xlsx" if "workbook" in example else ".csv")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{spec.code}_{example['name']}{suffix}"
-        path.write_bytes(example["csv"].encode(example.get("encoding", "utf-8")))
+        path = _write_example(Path(tmp), f"{spec.code}_{example['name']}{suffix}", example)
         settings = Settings(
             select=example.get("select", [spec.code]),
             profile=example.get("profile", "generic"),
@@ -35,13 +36,81 @@ def run_example(spec: RuleSpec, example: dict, messages: bool = False) -> list[t
             rule_options={spec.code: example.get("options", {})},
             show_pii=messages,
         )
-        ctx, result = check_path(path, settings)
+        if "filesystem" in example:  # the example's folder as a mount of that type (e.g. vfat)
+            from .load import protection
+
+            real = protection.read_mounts
+            protection.read_mounts = lambda: f"{real() or ''}\nexample {path.parent} {example['filesystem']} rw 0 0\n"
+            try:
+                ctx, result = check_path(path, settings)
+            finally:
+                protection.read_mounts = real
+        else:
+            ctx, result = check_path(path, settings)
         findings = result.findings
         if "waivers" in example:
             findings = _with_waivers(ctx, findings, example, Path(tmp), settings)
     if messages:
         return sorted(([f.row, f.rule, f.message] for f in findings), key=lambda t: (t[0] or 0, t[1], t[2]))
     return sorted(([f.row, f.field, f.rule] for f in findings), key=lambda t: (t[0] or 0, t[2], str(t[1])))
+
+
+def _write_example(tmp: Path, name: str, example: dict) -> Path:
+    """The example's file, in ``folder`` (a subfolder, e.g. public_html) with ``mode`` and the folder's
+    ``dir_mode`` if given, and ``sidecars`` beside it ({sha256} in their text: the file's digest)."""
+    folder = tmp / example["folder"] if "folder" in example else tmp
+    folder.mkdir(parents=True, exist_ok=True)
+    data = build_workbook(example["workbook"]) if "workbook" in example else example["csv"].encode(
+        example.get("encoding", "utf-8"))
+    path = folder / name
+    path.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    for side, text in (example.get("sidecars") or {}).items():
+        (folder / side.replace("{name}", name)).write_text(text.replace("{sha256}", digest).replace("{name}", name),
+                                                           encoding="utf-8")
+    if "mode" in example:
+        os.chmod(path, int(str(example["mode"]), 8))
+    if "dir_mode" in example:
+        os.chmod(folder, int(str(example["dir_mode"]), 8))
+    return path
+
+
+def build_workbook(spec: dict) -> bytes:
+    """An .xlsx from an example's ``workbook``: ``sheets`` (name, rows, state: hidden|veryHidden,
+    hidden_rows: 1-based numbers, hidden_columns: letters), ``properties`` (creator, lastModifiedBy)
+    and ``parts`` (extra zip parts by path, e.g. xl/vbaProject.bin, xl/externalLinks/externalLink1.xml)."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in spec.get("sheets") or [{"name": "Sheet1", "rows": []}]:
+        ws = wb.create_sheet(str(sheet["name"]))
+        for row in sheet.get("rows") or []:
+            ws.append(list(row))
+        ws.sheet_state = sheet.get("state", "visible")
+        for number in sheet.get("hidden_rows") or []:
+            ws.row_dimensions[int(number)].hidden = True
+        for letter in sheet.get("hidden_columns") or []:
+            ws.column_dimensions[str(letter)].hidden = True
+    for key, value in (spec.get("properties") or {}).items():
+        setattr(wb.properties, key, value)
+    if not any(s.get("state", "visible") == "visible" for s in spec.get("sheets") or [{}]):
+        raise ValueError("a workbook needs one visible sheet")
+    out = io.BytesIO()
+    wb.save(out)
+    parts = spec.get("parts") or {}
+    if not parts:
+        return out.getvalue()
+    merged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as src, zipfile.ZipFile(merged, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        for name, text in parts.items():
+            dst.writestr(name, text)
+    return merged.getvalue()
 
 
 def _with_waivers(ctx, findings, example: dict, tmp: Path, settings) -> list:

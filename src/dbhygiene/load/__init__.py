@@ -22,6 +22,7 @@ from .delimited import sniff_delimiter
 from .dispatch import read_bytes
 from .encoding import first_invalid_utf8
 from .limits import Limits, parse_size
+from .protection import decrypt, sniff_encryption, surroundings
 from .source import Loaded, Options, SourceFacts, new_facts, read_source
 
 __all__ = ["load", "Loaded", "SourceFacts", "Options", "cp1252_to_utf8", "first_invalid_utf8", "sniff_delimiter",
@@ -30,12 +31,13 @@ __all__ = ["load", "Loaded", "SourceFacts", "Options", "cp1252_to_utf8", "first_
 
 def load(path: str | Path, sheet: str | None = None, encoding: str | None = None,
          delimiter: str | None = None, max_input_size: int | None = None,
-         record_path: str | None = None) -> Loaded:
+         record_path: str | None = None, password: str | None = None) -> Loaded:
     """Read ``path``. ``max_input_size`` (bytes) replaces the default size and expansion limits;
-    ``record_path`` says where the records of an XML or JSON document are."""
+    ``record_path`` says where the records of an XML or JSON document are; ``password`` decrypts an
+    encrypted Office file or zip member in memory (nothing decrypted is written anywhere)."""
     path = Path(path)
     options = Options(sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      limits=Limits.from_option(max_input_size), record_path=record_path)
+                      limits=Limits.from_option(max_input_size), record_path=record_path, password=password)
     data, st = read_source(path, options.limits)
     # hashlib releases the GIL on large buffers: the digest is computed on another core while this
     # one decodes and parses
@@ -43,12 +45,20 @@ def load(path: str | Path, sheet: str | None = None, encoding: str | None = None
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         loaded = _load_file(path, data, st, options)
         loaded.facts.sha256 = digest.result()
+    surroundings(path, loaded.facts.sha256, loaded.facts.protection)
     return loaded
 
 
 def _load_file(path: Path, data: bytes, st, options: Options) -> Loaded:
     facts = new_facts(path, data, st)
     name = path.name
+    encrypted = sniff_encryption(data)
+    if encrypted:
+        facts.protection.encrypted = encrypted
+        if options.password is None:
+            return _locked(facts, encrypted)
+        data = decrypt(data, encrypted, options.password, str(path))
+        facts.protection.decrypted = True
     kind = sniff_container(data)
     if kind == "gzip":
         data = gunzip(path, data, options.limits)
@@ -61,3 +71,15 @@ def _load_file(path: Path, data: bytes, st, options: Options) -> Loaded:
     loaded = read_bytes(data, name, facts, options)
     loaded.facts.rows = len(loaded.frame)
     return loaded
+
+
+def _locked(facts: SourceFacts, encrypted: str) -> Loaded:
+    """An encrypted file read without its key: no records, the content not assessable (the file
+    rules still judge the file itself)."""
+    import pandas as pd
+
+    facts.format = "encrypted"
+    facts.protection.readable = False
+    return Loaded(frame=pd.DataFrame(), facts=facts, lines=None,
+                  notes=[f"the content is encrypted ({encrypted}); it is not assessable without the key "
+                         "(an Office file or ZipCrypto member can be read with --password-env VAR)"])

@@ -19,6 +19,7 @@ from .delimited import load_delimited
 from .encoding import decode
 from .jsonfmt import load_json
 from .parquet import load_parquet
+from .protection import workbook_facts
 from .source import Loaded, Options, SourceFacts
 from .text import Text
 from .xlsx import load_xlsx
@@ -53,6 +54,7 @@ def _refuse_html(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
 
 def _read_xlsx(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
     check_workbook(facts.path, data, options.limits)
+    facts.protection.workbook = workbook_facts(data)
     return load_xlsx(data, facts, options.sheet)
 
 

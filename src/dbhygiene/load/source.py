@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from ..errors import LoadError
 from .limits import Limits
+from .protection import Protection
 
 
 @dataclass
@@ -29,9 +30,12 @@ class SourceFacts:
     compression: str | None = None
     member: str | None = None
     rows: int = 0
+    protection: Protection = field(default_factory=Protection)  # encryption, folder, sidecars
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        out["protection"] = self.protection.as_dict()
+        return out
 
 
 @dataclass
@@ -68,6 +72,7 @@ class Options:
     delimiter: str | None = None
     limits: Limits = field(default_factory=Limits)
     record_path: str | None = None  # XML/JSON: where the records are (--record-path)
+    password: str | None = field(default=None, repr=False)  # decrypts an encrypted input in memory
 
 
 def read_source(path: Path, limits: Limits) -> tuple[bytes, os.stat_result]:

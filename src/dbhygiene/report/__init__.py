@@ -12,7 +12,7 @@ from ..findings import SEVERITIES, Finding
 if TYPE_CHECKING:  # the registry below is read by the CLI at start-up: keep this import light
     from ..engine import Context, RunResult
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass

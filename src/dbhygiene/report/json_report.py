@@ -22,6 +22,7 @@ def source_dict(source) -> dict:
         "mode": facts.mode,
         "owner": facts.owner,
         "member": facts.member,
+        "protection": facts.protection.as_dict(),
         "mapping": {f: {"column": m.column, "score": m.score, "method": m.method}
                     for f, m in ctx.mapping.matches.items()},
         "unmapped_columns": ctx.mapping.unmapped_columns,

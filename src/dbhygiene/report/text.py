@@ -88,6 +88,12 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
         mapped = ", ".join(f"{m.column}→{f}" + ("" if m.score >= 100 else f" ({m.score:.0f})")
                            for f, m in source.ctx.mapping.matches.items())
         add(f"  columns: {mapped or 'none recognised'}")
+        protection = facts.protection
+        said = ([f"encrypted ({protection.encrypted})" + (", decrypted in memory" if protection.decrypted else "")]
+                if protection.encrypted else [])
+        said += [f"{s['path']} {s['status']}" for s in protection.sidecars]
+        if said:
+            add(f"  protection: {'; '.join(said)}")
         for note in source.ctx.date_notes.values():
             add(f"  dates: {note.describe()}")
         for note in source.ctx.load_notes:
