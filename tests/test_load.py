@@ -251,10 +251,11 @@ def test_overlong_records_are_kept_and_located(write):
     assert pd_is_text(loaded.frame["dni"])
 
 
-def test_short_records_are_padded_with_blanks(write):
+def test_short_records_are_padded_with_blanks_and_reported(write):
+    # issue 11: a short record is a finding (LD01) with its field count, never a silent shift
     loaded = load(write("x.csv", "a;b;c\n1;2\n3;4;5\n"))
     assert cells(loaded) == [["1", "2", None], ["3", "4", "5"]]
-    assert loaded.malformed_rows == []
+    assert (loaded.malformed_rows, loaded.malformed_fields) == ([1], [2])
 
 
 # --- file facts -------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ class Settings:
     encoding: str | None = None
     delimiter: str | None = None
     record_path: str | None = None  # XML/JSON: where the records are
+    header_row: int | None = None  # xlsx/CSV: 1-based row holding the header
+    no_header: bool = False  # xlsx/CSV: no header row; columns are column_1..column_N
     joins: list[str] = field(default_factory=list)  # child tables joined onto the checked file
     join_on: str | None = None  # the key column they share
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -44,14 +46,16 @@ def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
     progress.stage(f"reading {Path(path).name}"[:60])
     loaded = load_dataset(path, settings.joins, settings.join_on, sheet=settings.sheet, encoding=settings.encoding,
                           delimiter=settings.delimiter, max_input_size=settings.max_input_size,
-                          record_path=settings.record_path, password=settings.password)
+                          record_path=settings.record_path, password=settings.password,
+                          header_row=settings.header_row, no_header=settings.no_header)
     profile = load_profile(settings.profile)
-    mapping = map_columns(list(loaded.frame.columns), settings.columns)
+    mapping = map_columns(list(loaded.frame.columns), settings.columns, suggested=loaded.suggested)
     progress.stage("normalising dates, IDs and names")
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=settings.as_of, date_format=settings.date_format)
     return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
                    as_of=settings.as_of, lines=loaded.lines, date_notes=norm.date_notes,
-                   malformed_rows=loaded.malformed_rows, load_notes=[*loaded.notes, *mapping.notes],
+                   malformed_rows=loaded.malformed_rows, malformed_fields=loaded.malformed_fields,
+                   load_notes=[*loaded.notes, *mapping.notes],
                    redaction=Redaction(settings.show_pii),
                    multi={f: loaded.multi[c] for f, c in mapping.as_dict().items() if c in loaded.multi})
 

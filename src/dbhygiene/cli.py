@@ -99,7 +99,14 @@ def input_options(fn):
     for decorator in reversed([
         click.option("--profile", help="Jurisdiction profile: thresholds, vocabularies, ID formats (generic, ar)."),
         click.option("--map", "maps", multiple=True, metavar="COLUMN=field",
-                     help='Map a column explicitly, e.g. --map "NRO DOC=national_id". Repeatable.'),
+                     help='Map a column explicitly, e.g. --map "NRO DOC=national_id", or by its number '
+                          '(1-based): --map "2=full_name". Repeatable.'),
+        click.option("--header-row", "header_row", type=click.IntRange(min=1), metavar="N",
+                     help="xlsx/CSV: the header is on row N (1-based; rows above it are skipped). "
+                          "Default: detected under any title rows."),
+        click.option("--no-header", "no_header", is_flag=True,
+                     help="xlsx/CSV: the file has no header row; columns are column_1, column_2, ... "
+                          "(map them by number). Default: detected."),
         click.option("--date-format", help="Day/month order of d/m/y dates: DMY, MDY or a pattern like %d/%m/%Y."),
         click.option("--as-of", help="Reference date for every age (YYYY-MM-DD). Default: today."),
         click.option("--sheet", help="Worksheet of an .xlsx file (default: the first)."),
@@ -128,7 +135,8 @@ def input_options(fn):
 
 def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter,
                    select=(), ignore=(), fail_on=None, show_pii=False, group_by=None,
-                   max_input_size=None, record_path=None, join=(), join_on=None, password_env=None):
+                   max_input_size=None, record_path=None, join=(), join_on=None, password_env=None,
+                   header_row=None, no_header=None):
     from .api import Settings
     from .config import find_config, read_config
     from .load import parse_size
@@ -143,6 +151,10 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1:
             raise ConfigError("--delimiter must be one character (or 'tab')")
+    if header_row is None and not no_header:  # the command line decides over the file, as a pair
+        header_row, no_header = conf.get("header-row"), bool(conf.get("no-header", False))
+    if header_row is not None and no_header:
+        raise ConfigError("--header-row and --no-header exclude each other")
     columns = dict(conf.get("columns", {}))
     columns.update(parse_map_option(maps))
     group_by = group_by or conf.get("group-by")
@@ -159,6 +171,8 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
         encoding=encoding or conf.get("encoding"),
         delimiter=delimiter,
         record_path=record_path or conf.get("record-path"),
+        header_row=header_row,
+        no_header=no_header,
         joins=list(join) or list(conf.get("join", [])),
         join_on=join_on or conf.get("join-on"),
         rule_options=conf.get("rules", {}),

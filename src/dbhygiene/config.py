@@ -18,6 +18,7 @@ KEYS = {
     "group-by": str,
     "max-input-size": (str, int),
     "record-path": str, "join": list, "join-on": str, "password-env": str,
+    "header-row": int, "no-header": bool,
 }
 FAIL_LEVELS = (*SEVERITIES, "never")
 
@@ -60,6 +61,8 @@ def validate(data: dict, where: str) -> dict[str, Any]:
             raise ConfigError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
         if not isinstance(value, KEYS[key]):
             raise ConfigError(f"{where}: '{key}' has the wrong type ({type(value).__name__})")
+    if isinstance(data.get("header-row"), bool) or data.get("header-row", 1) < 1:
+        raise ConfigError(f"{where}: header-row must be a row number, 1 or more")
     if "fail-on" in data and data["fail-on"] not in FAIL_LEVELS:
         raise ConfigError(f"{where}: fail-on must be one of {', '.join(FAIL_LEVELS)}")
     catalogue = load_catalogue()

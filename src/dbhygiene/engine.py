@@ -65,6 +65,7 @@ class Context:
     lines: np.ndarray | None = None
     date_notes: dict[str, DateColumnNote] = field(default_factory=dict)
     malformed_rows: list[int] = field(default_factory=list)
+    malformed_fields: list[int] = field(default_factory=list)  # field count of each malformed row
     load_notes: list[str] = field(default_factory=list)
     redaction: Redaction = field(default_factory=Redaction)  # what figures may show of a person
     # list-valued fields of nested JSON/XML: canonical field -> pyarrow list<string> per record

@@ -42,7 +42,7 @@ class FieldMatch:
     field: str
     column: str
     score: float  # 0-100: how sure the mapping is
-    method: str  # explicit | synonym | fuzzy | context | composed
+    method: str  # explicit | synonym | fuzzy | context | composed | content
     parts: tuple[str, ...] = ()  # composed fields: the part columns, in file order
     why: str = ""  # context and composed matches: the reason, for the report
 
@@ -72,19 +72,32 @@ def parse_map_option(values: tuple[str, ...] | list[str]) -> dict[str, str]:
     return explicit
 
 
-def map_columns(columns: list[str], explicit: dict[str, str] | None = None) -> Mapping:
+def map_columns(columns: list[str], explicit: dict[str, str] | None = None,
+                suggested: dict[str, tuple[str, str]] | None = None) -> Mapping:
+    """``explicit``: {field: column name, or its 1-based number}; ``suggested``: the loader's guesses
+    for a headerless file, {field: (column, why)}, taken before the header synonyms."""
     explicit = explicit or {}
     mapping = Mapping()
     taken: set[str] = set()
     for target, column in explicit.items():
         if target not in CANONICAL_FIELDS:
             raise ConfigError(f"unknown field '{target}' in column mapping (fields: {', '.join(CANONICAL_FIELDS)})")
+        if column not in columns and column.isdigit():  # by position: --map "2=full_name"
+            if not 1 <= int(column) <= len(columns):
+                raise ConfigError(f"column number {column} mapped to {target} is not in the file "
+                                  f"(it has {len(columns)} column(s))")
+            column = columns[int(column) - 1]
         if column not in columns:
             from .redact import column_labels  # an error is redacted like any output
 
             shown = ", ".join(column_labels(columns).values())
             raise ConfigError(f"column '{column}' mapped to {target} is not in the file (columns: {shown})")
         mapping.matches[target] = FieldMatch(target, column, 100.0, "explicit")
+        taken.add(column)
+    for target, (column, why) in (suggested or {}).items():
+        if target in mapping.matches or column in taken or column not in columns:
+            continue
+        mapping.matches[target] = FieldMatch(target, column, 80.0, "content", (), why)
         taken.add(column)
 
     _compose_name_parts(columns, mapping, taken)

@@ -10,8 +10,17 @@ from ..engine import Context, implements
 
 @implements("LD01")
 def malformed_record(ctx: Context, options: dict) -> pd.DataFrame:
+    """Records with more or fewer fields than the header, with their field counts."""
     pos = np.asarray(ctx.malformed_rows, dtype=np.int64) - 1
-    return pd.DataFrame({"pos": pos})
+    fields = np.asarray(ctx.malformed_fields, dtype=np.int64)
+    if len(fields) != len(pos):  # a reader that records only the rows
+        fields = np.full(len(pos), -1, dtype=np.int64)
+    width = len(ctx.raw.columns)
+    what = np.where(fields > width, "the fields after the last column were dropped",
+                    "the missing last fields were read as blank, so values after a missing field may sit in "
+                    "the wrong columns")
+    counts = np.where(fields >= 0, fields.astype(str), "a different number of")
+    return pd.DataFrame({"pos": pos, "fields": counts, "width": str(width), "what": what})
 
 
 @implements("LD02")

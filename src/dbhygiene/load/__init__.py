@@ -7,7 +7,9 @@ counted). The input file is only ever opened for reading.
 
 Modules: ``source`` (opening, facts), ``archive`` (gzip/zip), ``encoding``/``cp1252``/``text``
 (decoding), ``dispatch`` (which reader), one module per format (``delimited``, ``xlsx``,
-``jsonfmt``, ``xmlfmt``, ``parquet``), ``records`` (list-valued fields), ``cells`` (typed cells to text).
+``jsonfmt``, ``xmlfmt``, ``parquet``), ``records`` (list-valued fields), ``cells`` (typed cells to text),
+``header`` (where the header row is, or that there is none), ``layouts`` (known headerless layouts),
+``content`` (a headerless file's columns mapped by content).
 """
 
 from __future__ import annotations
@@ -31,13 +33,17 @@ __all__ = ["load", "Loaded", "SourceFacts", "Options", "cp1252_to_utf8", "first_
 
 def load(path: str | Path, sheet: str | None = None, encoding: str | None = None,
          delimiter: str | None = None, max_input_size: int | None = None,
-         record_path: str | None = None, password: str | None = None) -> Loaded:
+         record_path: str | None = None, password: str | None = None, header_row: int | None = None,
+         no_header: bool = False) -> Loaded:
     """Read ``path``. ``max_input_size`` (bytes) replaces the default size and expansion limits;
     ``record_path`` says where the records of an XML or JSON document are; ``password`` decrypts an
-    encrypted Office file or zip member in memory (nothing decrypted is written anywhere)."""
+    encrypted Office file or zip member in memory (nothing decrypted is written anywhere);
+    ``header_row`` (1-based) and ``no_header`` decide where the header of a sheet or delimited file
+    is (see ``header``)."""
     path = Path(path)
     options = Options(sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      limits=Limits.from_option(max_input_size), record_path=record_path, password=password)
+                      limits=Limits.from_option(max_input_size), record_path=record_path, password=password,
+                      header_row=header_row, no_header=no_header)
     data, st = read_source(path, options.limits)
     # hashlib releases the GIL on large buffers: the digest is computed on another core while this
     # one decodes and parses

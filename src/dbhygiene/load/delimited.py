@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 import numpy as np
 import pandas as pd
 
 from ..errors import LoadError
 from .cells import unique_columns
-from .source import Loaded, SourceFacts
+from .content import guess_by_content
+from .header import SCAN, find_header, is_header_word, positional_names
+from .layouts import match_layout
+from .source import Loaded, Options, SourceFacts
 from .text import Text, Transcoding
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -23,7 +27,7 @@ def sniff_delimiter(text: str) -> str:
     lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
     if not lines:
         return ","
-    header = lines[0]
+    header = _header_line(lines)
     try:
         sniffed = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
@@ -45,30 +49,71 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def load_delimited(doc: Text, facts: SourceFacts, delimiter: str | None) -> Loaded:
+_TRAILING = bytes(range(0, 32)) + b"\x7f"  # newlines, the DOS end-of-file byte 0x1A, other controls
+_TRAILING_STR = _TRAILING.decode("ascii")
+
+
+def _header_line(lines: list[str]) -> str:
+    """The line to sniff the delimiter on: the first, unless it does not split into two known header
+    words and a later line (one of the first ``SCAN``) does: a title line above the header
+    ("Report of the list, 2026") is not the header."""
+    for line in lines[:SCAN]:
+        for cand in DELIMITERS:
+            if cand in line and sum(is_header_word(cell.strip().strip('"')) for cell in line.split(cand)) >= 2:
+                return line
+    return lines[0]
+
+
+def load_delimited(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
     head = doc.head(1 << 20)
     if not head.strip() and (not doc.utf8 or doc.text.isspace()):
         raise LoadError(f"{facts.path}: file holds no text")
-    facts.delimiter = delimiter or sniff_delimiter(head)
+    facts.delimiter = options.delimiter or sniff_delimiter(head)
     # scans run on bytes (byte search is several times faster than on a str)
     payload = doc.scan
     end = len(payload)  # trailing newlines are not blank records; nothing is copied
-    while end and payload[end - 1] in b"\r\n":
+    while end and payload[end - 1] in _TRAILING:
         end -= 1
+    notes: list[str] = []
+    junk = payload[end:].translate(None, b"\r\n")
+    if junk:
+        what = ", ".join(sorted({f"0x{b:02X}" + (" (DOS end of file)" if b == 0x1A else "") for b in junk}))
+        notes.append(f"{len(junk)} control character(s) at the end of the file ignored, not read as a record: {what}")
     has_quotes = payload.find(b'"', 0, end) != -1
     if has_quotes and payload.count(b'"', 0, end) % 2:
         raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed")
-    notes: list[str] = []
+    layout = None
+    first = _first_records(head.rstrip(_TRAILING_STR), facts.delimiter)
+    choice = find_header(first, header_row=options.header_row, no_header=options.no_header, where=facts.path,
+                         unit="line")
+    if choice.index is None and choice.positional and first:
+        width = max(len(r) for r in first)
+        layout = match_layout(first, width)
+        names = layout.columns if layout else positional_names(width)
+        skip_lines = _lines_through(head, facts.delimiter, _first_filled(first)) if _first_filled(first) else 0
+    else:
+        names = None
+        skip_lines = _lines_through(head, facts.delimiter, (choice.index or 0) + 1)
+    notes.extend(choice.notes if layout is None else [layout.note])
     malformed: list[int] = []
-    frame = _read_fast(head, doc, end, facts.delimiter, has_quotes)
-    if frame is None:  # over-long or short records, blank lines, one column: the exact, slower path
-        frame, lines, malformed, skipped = _read_ragged(doc.text, facts.delimiter, facts.path)
+    counts: list[int] = []
+    frame = _read_fast(head, doc, end, facts.delimiter, has_quotes, junk != b"", skip_lines, names)
+    if frame is None:  # short or over-long records, blank lines, one column: the exact, slower path
+        frame, lines, malformed, counts, skipped, dropped = _read_ragged(
+            doc.text.rstrip(_TRAILING_STR), facts.delimiter, facts.path, skip_lines, names)
         if skipped:
             notes.append(f"{skipped} blank line(s) skipped")
+        if dropped:
+            notes.append(dropped)
         if malformed:
-            notes.append(f"{len(malformed)} record(s) had more fields than the header; extra fields were dropped")
+            width = frame.shape[1]
+            longer = sum(c > width for c in counts)
+            notes.append(f"{len(malformed)} record(s) do not have the header's {width} fields "
+                         f"({longer} more, {len(malformed) - longer} fewer): see LD01; extra fields were "
+                         "dropped and missing ones read as blank")
     else:
         lines = _physical_lines(frame) if has_quotes else np.arange(2, len(frame) + 2, dtype=np.int64)
+        lines += skip_lines - 1
     if frame.shape[1] == 0:
         raise LoadError(f"{facts.path}: no header row found")
     blank = frame.isna().all(axis=1).to_numpy()
@@ -79,31 +124,77 @@ def load_delimited(doc: Text, facts: SourceFacts, delimiter: str | None) -> Load
         lines = lines[keep_mask]
         if malformed:
             new_row = np.cumsum(keep_mask)
-            malformed = [int(new_row[r - 1]) for r in malformed if keep_mask[r - 1]]
-    return Loaded(frame=frame, facts=facts, lines=lines, notes=notes, malformed_rows=malformed)
+            kept = [(int(new_row[r - 1]), c) for r, c in zip(malformed, counts) if keep_mask[r - 1]]
+            malformed, counts = [r for r, _ in kept], [c for _, c in kept]
+    loaded = Loaded(frame=frame, facts=facts, lines=lines, notes=notes, malformed_rows=malformed,
+                    malformed_fields=counts)
+    if layout is not None:
+        layout.apply(loaded)
+    elif choice.positional:
+        loaded.suggested = guess_by_content(frame)
+        loaded.notes.extend(why for _, why in loaded.suggested.values())
+    return loaded
 
 
-def _header(text: str, delimiter: str) -> list[str]:
+def _first_records(head: str, delimiter: str) -> list[list[str | None]]:
+    """The first ``SCAN`` records (blank lines as empty records), cells blank as None."""
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for fields in itertools.islice(reader, SCAN):
+            rows.append([f if f.strip() else None for f in fields])
+    except csv.Error:
+        pass
+    if len(rows) > 1 and len(head) >= (1 << 20) - 1:
+        rows.pop()  # the last record read may be cut by the end of the head
+    return rows
+
+
+def _first_filled(rows: list[list]) -> int:
+    """Records before the first non-blank one."""
+    return next((i for i, r in enumerate(rows) if any(v is not None for v in r)), 0)
+
+
+def _lines_through(head: str, delimiter: str, records: int) -> int:
+    """Physical lines taken by the first ``records`` records (quoted newlines counted)."""
+    if records <= 0:
+        return 0
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+    try:
+        for _ in itertools.islice(reader, records):
+            pass
+    except csv.Error:
+        return records
+    return reader.line_num
+
+
+def _header(text: str, delimiter: str, skip_lines: int) -> list[str]:
     reader = csv.reader(io.StringIO(text[: 1 << 20], newline=""), delimiter=delimiter)
     try:
-        return next(reader)
-    except (StopIteration, csv.Error):
-        return []
+        for fields in reader:
+            if reader.line_num >= skip_lines:
+                return fields
+    except csv.Error:
+        pass
+    return []
 
 
-
-def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool) -> pd.DataFrame | None:
+def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool, cut: bool, skip_lines: int,
+               names: list[str] | None) -> pd.DataFrame | None:
     """pyarrow's multithreaded CSV reader, every column as text. None when a record's field count
     differs from the header's, blank lines included (the caller then takes the exact slow path, which
     keeps such records and counts physical lines right). A single-byte export is streamed through
-    ``Transcoding``, so transcoding and parsing overlap."""
+    ``Transcoding``, so transcoding and parsing overlap. ``skip_lines``: physical lines up to and
+    including the header (0 for a headerless file, whose ``names`` are given)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    header = _header(head, delimiter)
+    header = names if names is not None else _header(head, delimiter, skip_lines)
     if len(header) < 2:  # a blank line would read as a valid one-field record; take the exact path
         return None
-    names = [f"c{i}" for i in range(len(header))]
+    columns = list(header) if names is not None else unique_columns(
+        [h.strip() or f"column_{i + 1}" for i, h in enumerate(header)])
+    slots = [f"c{i}" for i in range(len(header))]
     invalid: list[int] = []
 
     def on_invalid(row) -> str:
@@ -114,14 +205,14 @@ def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool)
         source = pa.PythonFile(Transcoding(doc.raw, end, doc.transcode), mode="r")
     else:
         payload = doc.utf8
-        source = pa.BufferReader(pa.py_buffer(payload[:end] if end < len(payload) - 2 else payload))  # zero-copy
+        source = pa.BufferReader(pa.py_buffer(payload[:end] if cut or end < len(payload) - 2 else payload))
     try:
         table = pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=slots, skip_rows=skip_lines, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=has_quotes,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in slots},
                                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                  null_values=[""]),
         )
@@ -129,33 +220,58 @@ def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool)
         return None
     if invalid:
         return None
-    columns = unique_columns([h.strip() for h in header])
     return pd.DataFrame({col: pd.Series(pd.array(table.column(i), dtype="str"))
                          for i, col in enumerate(columns)})
 
 
-def _read_ragged(text: str, delimiter: str, where: str = "input") -> tuple[pd.DataFrame, np.ndarray, list[int], int]:
-    """Slow path for files with over-long records: keep every record, cut to the header's width."""
+def _read_ragged(text: str, delimiter: str, where: str, skip_lines: int, names: list[str] | None
+                 ) -> tuple[pd.DataFrame, np.ndarray, list[int], list[int], int, str]:
+    """Slow path for ragged files: every record kept, with its field count. Records wider than the
+    header are cut to it, shorter ones padded with blanks; both are LD01 findings. One exception,
+    noted: when EVERY record lacks exactly the header's unnamed fields (OFSI's subset: a header of 30
+    fields starting with an empty name, records of 29), those header fields are dropped instead, so
+    no column shifts. (frame, lines, malformed rows, their field counts, blank lines, note)"""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = next(reader)
-        width = len(header)
-        records, lines, malformed, skipped = [], [], [], 0
+        header = None
+        if names is None:
+            for header in reader:
+                if reader.line_num >= skip_lines:
+                    break
+            header = header or []
+        else:
+            for _ in reader:
+                if reader.line_num >= skip_lines:
+                    break
+            if skip_lines == 0:
+                reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        records, lines, skipped = [], [], 0
         start = reader.line_num + 1
         for fields in reader:
             if not fields:
                 start = reader.line_num + 1
                 skipped += 1
                 continue
-            if len(fields) > width:
-                malformed.append(len(records) + 1)
-            records.append((fields + [None] * width)[:width])
+            records.append(fields)
             lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
         raise LoadError(f"{where}: malformed delimited text near line {reader.line_num}: {exc}") from None
-    frame = pd.DataFrame(records, columns=unique_columns([h.strip() for h in header]), dtype="str").replace("", pd.NA)
-    return frame, np.asarray(lines, dtype=np.int64), malformed, skipped
+    columns = list(names) if names is not None else unique_columns([h.strip() for h in header])
+    counts = np.fromiter((len(r) for r in records), dtype=np.int64, count=len(records))
+    note = ""
+    unnamed = [i for i, c in enumerate(columns) if not c] if names is None else []
+    if unnamed and len(counts) and (counts == len(columns) - len(unnamed)).all():
+        note = (f"the header has {len(columns)} fields but every record {len(columns) - len(unnamed)}: the header's "
+                f"unnamed field(s) at position {', '.join(str(i + 1) for i in unnamed)} hold no data and were dropped")
+        columns = [c for c in columns if c]
+    columns = [c or f"column_{i + 1}" for i, c in enumerate(columns)]
+    width = len(columns)
+    bad = np.flatnonzero(counts != width)
+    malformed = [int(i) + 1 for i in bad]
+    frame = pd.DataFrame([(r + [None] * width)[:width] for r in records], columns=unique_columns(columns),
+                         dtype="str").replace("", pd.NA)
+    return frame, np.asarray(lines, dtype=np.int64), malformed, [int(counts[i]) for i in bad], skipped, note
 
 
 def _physical_lines(frame: pd.DataFrame) -> np.ndarray:
@@ -169,9 +285,7 @@ def _physical_lines(frame: pd.DataFrame) -> np.ndarray:
         if not pc.any(pc.fill_null(pc.match_substring(arr, "\n"), False)).as_py():
             continue
         extra += pc.fill_null(pc.count_substring(arr, "\n"), 0).to_numpy(zero_copy_only=False)
-    # newlines inside the header itself
-    header_extra = sum(str(c).count("\n") for c in frame.columns)
     before = np.concatenate(([0], np.cumsum(extra)[:-1])) if len(extra) else extra
-    return np.arange(2, len(frame) + 2, dtype=np.int64) + before + header_extra
+    return np.arange(2, len(frame) + 2, dtype=np.int64) + before  # the header's own lines: the caller adds them
 
 

@@ -55,7 +55,7 @@ def _refuse_html(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
 def _read_xlsx(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
     check_workbook(facts.path, data, options.limits)
     facts.protection.workbook = workbook_facts(data)
-    return load_xlsx(data, facts, options.sheet)
+    return load_xlsx(data, facts, options)
 
 
 def _is_markup(head: str, suffix: str) -> bool:
@@ -85,7 +85,7 @@ TEXT: list[TextFormat] = [
     TextFormat("ndjson", lambda head, suffix: suffix in ("ndjson", "jsonl"), load_json),
     TextFormat("json", _is_json, load_json),
     TextFormat("csv", lambda head, suffix: True,
-               lambda doc, facts, options: load_delimited(doc, facts, options.delimiter)),
+               load_delimited),
 ]
 
 

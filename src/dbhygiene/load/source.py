@@ -45,6 +45,10 @@ class Loaded:
     lines: np.ndarray | None  # physical start line of each record (text sources only)
     notes: list[str] = field(default_factory=list)
     malformed_rows: list[int] = field(default_factory=list)  # rows whose field count was wrong
+    malformed_fields: list[int] = field(default_factory=list)  # their field counts (same order)
+    # fields suggested by the loader: a headerless file's columns mapped by content or by a known
+    # layout: field -> (column, why)
+    suggested: dict[str, tuple[str, str]] = field(default_factory=dict)
     # list-valued fields (nested JSON, XML): column -> every record's values (see records.py)
     multi: dict[str, pa.ListArray] = field(default_factory=dict)
 
@@ -73,6 +77,8 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     record_path: str | None = None  # XML/JSON: where the records are (--record-path)
     password: str | None = field(default=None, repr=False)  # decrypts an encrypted input in memory
+    header_row: int | None = None  # xlsx/CSV: 1-based row (record) holding the header (--header-row)
+    no_header: bool = False  # xlsx/CSV: the file has no header row (--no-header)
 
 
 def read_source(path: Path, limits: Limits) -> tuple[bytes, os.stat_result]:

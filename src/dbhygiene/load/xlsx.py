@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pandas as pd
 
 from ..errors import LoadError
 from .cells import cell_text, unique_columns
-from .source import Loaded, SourceFacts
+from .header import SCAN, find_header, positional_names
+from .source import Loaded, Options, SourceFacts
 
 
-def load_xlsx(data: bytes, facts: SourceFacts, sheet: str | None) -> Loaded:
+def load_xlsx(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
     import openpyxl
+
+    sheet = options.sheet
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -29,13 +33,29 @@ def load_xlsx(data: bytes, facts: SourceFacts, sheet: str | None) -> Loaded:
             raise LoadError(f"{facts.path}: no sheet named '{sheet}' (sheets: {', '.join(names)})")
         facts.sheet = target
         rows = workbook[target].iter_rows(values_only=True)  # from sheet row 1, gaps filled
-        header, header_row, notes = _xlsx_header(rows, facts.path, target)
+        head = [[cell_text(v) for v in r] for r in itertools.islice(rows, SCAN)]
+        if not any(any(v is not None and v.strip() for v in r) for r in head):
+            raise LoadError(f"{facts.path}: sheet '{target}' is empty")
+        choice = find_header(head, header_row=options.header_row, no_header=options.no_header,
+                             where=f"{facts.path}: sheet '{target}'", unit="sheet row")
+        notes = choice.notes
+        if choice.index is None and not choice.positional:
+            raise LoadError(f"{facts.path}: sheet '{target}' has no header row (two or more filled cells) in its "
+                            f"first {SCAN} rows")
+        if choice.index is None:
+            skip = next(i for i, r in enumerate(head) if any(v is not None and v.strip() for v in r))
+            width = max(len(r) for r in head)
+            header: list = [None] * width
+            header_row = skip  # the first record is on sheet row skip + 1
+        else:
+            header, header_row = head[choice.index], choice.index + 1
+            skip = header_row
         width = len(header)
-        while width and header[width - 1] is None:
+        while width and header[width - 1] is None and choice.index is not None:
             width -= 1
-        columns = unique_columns([(cell_text(h) or "").strip() or f"column_{i + 1}"
-                                   for i, h in enumerate(header[:width])])
-        body = [[cell_text(v) for v in r[:width]] for r in rows]
+        columns = (positional_names(width) if choice.index is None else
+                   unique_columns([(h or "").strip() or f"column_{i + 1}" for i, h in enumerate(header[:width])]))
+        body = [r[:width] for r in head[skip:]] + [[cell_text(v) for v in r[:width]] for r in rows]
     finally:
         workbook.close()
     frame = pd.DataFrame(body, columns=columns, dtype="str") if body else pd.DataFrame(
@@ -47,22 +67,3 @@ def load_xlsx(data: bytes, facts: SourceFacts, sheet: str | None) -> Loaded:
         frame = frame.loc[~blank].reset_index(drop=True)
         lines = lines[~blank]
     return Loaded(frame=frame, facts=facts, lines=lines, notes=notes)
-
-
-def _xlsx_header(rows, where: str, sheet: str) -> tuple[tuple, int, list[str]]:
-    """The header is the first row with two or more filled cells (in a one-column sheet, the first
-    filled row): title and blank rows above it are skipped, and the notes say so."""
-    seen_filled = False
-    for number, row in enumerate(rows, start=1):
-        filled = sum(1 for v in row if v is not None and str(v).strip())
-        if filled >= 2 or (filled == 1 and len(row) == 1):
-            notes = [f"header on sheet row {number}; {number - 1} row(s) above it skipped"] if number > 1 else []
-            return row, number, notes
-        seen_filled = seen_filled or filled > 0
-        if number >= 50:
-            break
-    if not seen_filled:
-        raise LoadError(f"{where}: sheet '{sheet}' is empty")
-    raise LoadError(f"{where}: sheet '{sheet}' has no header row (two or more filled cells) in its first 50 rows")
-
-
