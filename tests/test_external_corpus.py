@@ -284,7 +284,7 @@ def test_ofsi_subset_00_00_birth_dates():
 def test_ofsi_full_header_under_the_preamble_duplicates_and_00_00_birth_dates():
     code, report, _ = checked(OFSI_FULL, "--show-pii")
     assert code == 1
-    assert "header on sheet row 2; 1 sheet row(s) above it skipped" in report["sources"][0]["notes"]
+    assert "header on sheet row 2; 1 row(s) above it skipped" in report["sources"][0]["notes"]
     m = mapping(report)
     assert (m["group_id"], m["birth_date"], m["passport"], m["subject_type"]) == \
         ("Group ID", "DOB", "Passport Number", "Group Type")

@@ -74,7 +74,7 @@ def test_csv_header_found_under_a_title_line_without_delimiters(write, run_cli, 
 
 
 def test_csv_preamble_with_quoted_newlines_keeps_line_numbers(write):
-    text = ('"Title\non two lines";x\nnombre;dni\n"PEREZ,\nJUAN";1\nGOMEZ;2\n')
+    text = ('"Exported\non";01/02/2026\nnombre;dni\n"PEREZ,\nJUAN";1\nGOMEZ;2\n')
     loaded = load(write("x.csv", text))
     assert list(loaded.frame.columns) == ["nombre", "dni"]
     assert loaded.lines.tolist() == [4, 6]
@@ -127,6 +127,9 @@ def test_headerless_xlsx_is_detected(write):
 def test_a_header_of_unknown_words_is_still_a_header(write):
     loaded = load(write("x.csv", "foo;bar\nx;y\n"))
     assert list(loaded.frame.columns) == ["foo", "bar"] and cells(loaded) == [["x", "y"]]
+    # a data row that happens to hold header words does not displace a full-width first row
+    loaded = load(write("x.csv", "parent;note\nA3001;comments1\nName;DOB\n"))
+    assert list(loaded.frame.columns) == ["parent", "note"] and len(loaded.frame) == 2
 
 
 def test_no_header_and_positional_map_through_the_cli(write, run_cli, in_tmp):

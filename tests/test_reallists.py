@@ -337,14 +337,17 @@ def test_unrecognised_file_of_people_is_not_clean(tmp_path, run_cli, monkeypatch
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "noheader.csv"
     path.write_text("12345,ALI KHAN,01/01/1980\n12346,SARA AHMED,02/02/1985\n", encoding="utf-8")
-    result = run_cli("check", path, "--as-of", "2026-11-22")
+    # read with its first record as the header (--header-row 1; without it the file is detected as
+    # headerless and mapped by content, tests/test_header.py)
+    result = run_cli("check", path, "--as-of", "2026-11-22", "--header-row", "1")
     # nothing mapped at all is an input error (issue 10): exit 2, pointing at `columns` and --map
     assert result.exit_code == 2
     assert "dbhygiene columns" in result.stderr and "--map" in result.stderr
-    offence_only = run_cli("check", path, "--as-of", "2026-11-22", "--map", "12345=offence")
+    offence_only = run_cli("check", path, "--as-of", "2026-11-22", "--header-row", "1", "--map", "12345=offence")
     assert offence_only.exit_code == 1
     assert "GN02" in offence_only.stdout and "No rule about people could run" in offence_only.stdout
-    mapped = run_cli("check", path, "--as-of", "2026-11-22", "--map", "ALI KHAN=full_name", "--select", "GN02,NM")
+    mapped = run_cli("check", path, "--as-of", "2026-11-22", "--header-row", "1", "--map", "ALI KHAN=full_name",
+                     "--select", "GN02,NM")
     assert "GN02" not in mapped.stdout
 
 

@@ -1,12 +1,14 @@
 """Where the header row is (xlsx and delimited text), or that there is none.
 
-The first ``SCAN`` rows are scored: a cell that is a known header word (a synonym in
-``rules/vocab/columns.yml``, "Name 1".."Name 6", or a near miss of one) counts for the row, a
-cell that looks like data (a date, a number, long text) counts against it. The best row with at
-least one header word is the header; title and preamble rows above it ("Last Updated | 10/04/2025")
-are skipped, and a note says so. When no row holds a header word and the first row looks like data
-(its dates and numbers sit in columns where the rows below hold dates and numbers too), the file
-is headerless: columns are named ``column_1``.. and mapped by content (see ``content.py``) or by a
+The first ``SCAN`` rows are looked at. A cell is a header word when it is a synonym in
+``rules/vocab/columns.yml``, "Name 1".."Name 6", or a near miss of one; it looks like data when it
+is a date, a number or long text. The first row with two filled cells is the header unless it
+looks like a title or preamble (it holds data, or no header word at all): then a later row with
+two or more header words and a better score (header words minus data cells) that is wider than it
+(or below a row of data) is the header, and the rows above it are skipped with a note ("Last
+Updated | 10/04/2025" above OFSI's header). When no row holds a header word and the first row looks
+like data (its dates and numbers sit in columns where the rows below hold dates and numbers too),
+the file is headerless: columns are named ``column_1``.. and mapped by content (see ``content.py``) or by a
 known headerless layout (``rules/formats/headerless/``). ``--header-row N`` and ``--no-header``
 decide instead. Only the first rows are looked at; nothing here runs per data row.
 """
@@ -90,24 +92,35 @@ def find_header(rows: list[list], *, header_row: int | None = None, no_header: b
     candidates = [i for i, r in enumerate(rows) if _filled(r) >= min(2, max(widest, 1))]
     if not candidates:  # no row with two filled cells: the caller decides (an error for a sheet)
         return HeaderChoice(None, [])
-    best, best_score = None, None
-    for i in candidates:
-        cells = [v for v in rows[i] if v is not None and str(v).strip()]
-        hits = sum(is_header_word(v) for v in cells)
-        if not hits:
-            continue
-        score = hits - sum(looks_like_data(v) for v in cells)
-        if best_score is None or score > best_score:
-            best, best_score = i, score
-    first = candidates[0]
-    if best is None:
-        if _first_row_is_data(rows, first):
+    best = first = candidates[0]
+    first_data = sum(looks_like_data(v) for v in rows[first])
+    if first_data or not any(is_header_word(v) for v in rows[first]):
+        # the first filled row may be a title or preamble ("Last Updated | 10/04/2025"): a later row
+        # wider than it, or it holding data, with two or more header words and a better score wins
+        best_score = _score(rows[first])
+        for i in candidates[1:]:
+            hits, score = _hits(rows[i]), _score(rows[i])
+            if hits >= 2 and score > best_score and (first_data or _filled(rows[i]) > _filled(rows[first])):
+                best, best_score = i, score
+        if best == first and not _hits(rows[first]) and _first_row_is_data(rows, first):
             return HeaderChoice(None, [f"no header row found: {unit} {first + 1} holds data (dates, numbers), "
                                        "not column names; columns are named column_1, column_2, ... "
                                        "(--header-row N or --no-header to decide)"], True)
-        best = first
     notes = [f"header on {unit} {best + 1}; {best} {above}(s) above it skipped"] if best > 0 else []
     return HeaderChoice(best, notes)
+
+
+def _cells(row: list) -> list[str]:
+    return [v for v in row if v is not None and str(v).strip()]
+
+
+def _hits(row: list) -> int:
+    return sum(is_header_word(v) for v in _cells(row))
+
+
+def _score(row: list) -> int:
+    cells = _cells(row)
+    return sum(is_header_word(v) for v in cells) - sum(looks_like_data(v) for v in cells)
 
 
 def _first_row_is_data(rows: list[list], first: int) -> bool:
