@@ -8,8 +8,6 @@ at most one column and each column at most one field, best score first. Explicit
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -17,24 +15,10 @@ from rapidfuzz import fuzz, process
 from .catalogue import load_vocab
 from .errors import ConfigError
 from .fields import CANONICAL_FIELDS  # noqa: F401  (re-exported: mapping is where callers look)
+from .fields import NAME_PART, normalise_header, split_camel  # noqa: F401  (re-exported)
 
 FUZZY_CUTOFF = 86.0
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-# columns holding one part of a name each: "Name 1".."Name 6", FIRST_NAME..FOURTH_NAME
-_NAME_PART = re.compile(r"^(?:name (\d)|(first|second|third|fourth|fifth|sixth) name)$")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
-
-
-def split_camel(header: str) -> str:
-    """'startDate' -> 'start Date', 'recordId' -> 'record Id', 'SDN_Name' stays as written."""
-    return _CAMEL.sub(" ", str(header))
-
-
-def normalise_header(header: str) -> str:
-    text = unicodedata.normalize("NFKD", split_camel(header))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return _NON_ALNUM.sub(" ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -155,7 +139,7 @@ def _compose_name_parts(columns: list[str], mapping: Mapping, taken: set[str]) -
     for column in columns:
         if column in taken:
             continue
-        m = _NAME_PART.match(normalise_header(column))
+        m = NAME_PART.match(normalise_header(column))
         if m:
             parts.append(column)
     if len(parts) < 2:

@@ -37,7 +37,7 @@ class HeaderChoice:
 @functools.cache
 def _vocabulary() -> tuple[frozenset[str], tuple[str, ...]]:
     from ..catalogue import load_vocab
-    from ..mapping import normalise_header
+    from ..fields import normalise_header
 
     words = {normalise_header(w) for synonyms in load_vocab("columns").values() for w in synonyms}
     words.discard("")
@@ -47,7 +47,7 @@ def _vocabulary() -> tuple[frozenset[str], tuple[str, ...]]:
 def is_header_word(cell: str | None) -> bool:
     from rapidfuzz import fuzz, process
 
-    from ..mapping import _NAME_PART, normalise_header
+    from ..fields import NAME_PART, normalise_header
 
     if cell is None or len(str(cell)) > 60:
         return False
@@ -55,7 +55,7 @@ def is_header_word(cell: str | None) -> bool:
     if not key or key.replace(" ", "").isdigit():
         return False
     words, choices = _vocabulary()
-    if key in words or _NAME_PART.match(key):
+    if key in words or NAME_PART.match(key):
         return True
     return len(key) >= 5 and process.extractOne(key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=90) is not None
 
