@@ -45,7 +45,6 @@ pytestmark = pytest.mark.skipif(EXTERNAL is None, reason="real-list corpus ../sh
                                                          "set DBHYGIENE_EXTERNAL to its folder to run these tests")
 
 LOADER = "loader (issue 11): header under a preamble row, headerless files, ragged rows"
-FORMATS = "formats (issue 11): XML readers, paged/nested JSON, several values in one cell"
 
 # file -> (is a list of people, xfail reason for the generic checks or None)
 CORPUS = {
@@ -59,11 +58,11 @@ CORPUS = {
     "australia_dfat/regulation8_consolidated.xlsx": (True, None),
     "aggregated_eu_un_ofac/all_2026-01-28.json": (True, None),
     "interpol_red_notices/red_notices_details.json": (True, None),
-    "interpol_red_notices/red_notices_list.json": (True, FORMATS),
-    "un_consolidated/un_consolidated_2020-03-20.xml": (True, FORMATS),
-    "un_consolidated/un_consolidated_2026-01-28.xml": (True, FORMATS),
-    "ofac_consolidated/ofac_cons_2026-01-08.xml": (True, FORMATS),
-    "canada_sema/canada_sema_2025.xml": (True, FORMATS),
+    "interpol_red_notices/red_notices_list.json": (True, None),
+    "un_consolidated/un_consolidated_2020-03-20.xml": (True, None),
+    "un_consolidated/un_consolidated_2026-01-28.xml": (True, None),
+    "ofac_consolidated/ofac_cons_2026-01-08.xml": (True, None),
+    "canada_sema/canada_sema_2025.xml": (True, None),
     "uk_fcdo_normalized/subjects.csv": (False, None),
     "uk_fcdo_normalized/subject_dobs.csv": (False, None),
     "uk_fcdo_normalized/subject_identifiers.csv": (False, None),
@@ -354,17 +353,18 @@ def test_fbi_mapping_and_several_birth_dates_are_findings():
     assert (m["birth_date"], m["entry_date"], m["aliases"]) == ("dates_of_birth_used", "publication", "aliaces")
     several = _fbi_several()
     assert several == 68  # SOURCES.md: 68 rows list several DOBs in one cell
-    flagged = [f for f in report["findings"] if f.get("field") == "birth_date" and f["rule"] in ("DB02", "DB07")]
+    flagged = [f for f in report["findings"] if f.get("field") == "birth_date" and f["rule"] in ("DB02", "DB07", "DB09")]
     assert len(flagged) >= several
 
 
-@pytest.mark.xfail(reason=FORMATS + " (a cell of several birth dates is itself a finding, with the values)",
-                   strict=False)
 def test_fbi_several_birth_dates_are_named_as_such():
+    """A cell listing several birth dates is one DB09 finding naming them, not 'not a valid date'."""
     _, report, _ = checked(FBI, "--show-pii")
     named = [f for f in report["findings"] if f.get("field") == "birth_date"
-             and re.search(r"several|alternative|more than one", f["message"], re.I)]
+             and re.match(r"\d+ different birth dates: ", f["message"])]
     assert len(named) == _fbi_several()
+    rows = {f["row"] for f in named}
+    assert not [f for f in by_rule(report, "DB02") if f["row"] in rows]  # absorbed as consequences
 
 
 # --- the third-party merge: impossible birth dates ----------------------------------------------
@@ -372,26 +372,36 @@ def test_fbi_several_birth_dates_are_named_as_such():
 MERGED = "aggregated_eu_un_ofac/all_2026-01-28.json"
 
 
-@pytest.mark.xfail(reason=FORMATS + " (birthdates is a list per record)", strict=False)
 def test_merged_file_impossible_birth_dates():
+    """SOURCES.md: 74 OFAC records got the XML uid as a birth year ("4696-01-01"; one "78477").
+    Every one of them is flagged: a birth date in the future (DB03), or not a date at all (DB02)."""
     _, report, _ = checked(MERGED, "--show-pii")
-    raw = json.loads((EXTERNAL / MERGED).read_text(encoding="utf-8"))
-    future = sum(1 for r in raw if any(re.match(r"^(\d{4,})", str(b)) and int(re.match(r"^(\d{4,})", str(b)).group(1))
-                                       > 2026 for b in r.get("birthdates") or []))
-    assert future >= 1
-    assert len(by_rule(report, "DB03")) == future
+    raw = json.loads((EXTERNAL / MERGED).read_text(encoding="utf-8"))["entities"]
+    year = re.compile(r"^(\d{4,})")
+    future = {i + 1 for i, r in enumerate(raw)
+              if any(year.match(str(b)) and int(year.match(str(b)).group(1)) > 2026 for b in r.get("birthdates") or [])}
+    assert len(future) == 74
+    flagged = {f["row"] for f in report["findings"] if f["rule"] in ("DB03", "DB02") and f["row"] in future}
+    assert flagged == future
+    assert len([f for f in by_rule(report, "DB03") if f["row"] in future]) >= 73
 
 
 # --- UN consolidated list: shared passports, empty listing reasons ------------------------------
 
-@pytest.mark.xfail(reason=FORMATS, strict=False)
 @pytest.mark.parametrize(("rel", "empty_reasons"), [
     ("un_consolidated/un_consolidated_2020-03-20.xml", 103),
     ("un_consolidated/un_consolidated_2026-01-28.xml", 82),
 ])
 def test_un_shared_passports_and_empty_reasons(rel, empty_reasons):
+    """SOURCES.md counts individuals with an empty COMMENTS1; entities with none are flagged too."""
+    import defusedxml.ElementTree as DET
+
     _, report, _ = checked(rel, "--show-pii")
     shared = [f for f in by_rule(report, "ID07") if "6620505" in f["message"] or "9003213" in f["message"]]
     assert len(shared) == 2  # SOURCES.md: two passports each on IRi.003 and IRi.041
+    root = DET.parse(EXTERNAL / rel).getroot()
+    empty = {kind: sum(1 for e in root.iter(kind) if not (e.findtext("COMMENTS1") or "").strip())
+             for kind in ("INDIVIDUAL", "ENTITY")}
+    assert empty["INDIVIDUAL"] == empty_reasons
     reasons = [f for f in report["findings"] if f.get("field") == "listing_reason" and f["row"] is not None]
-    assert len(reasons) == empty_reasons
+    assert len(reasons) == empty["INDIVIDUAL"] + empty["ENTITY"]
