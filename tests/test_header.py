@@ -113,6 +113,9 @@ def test_headerless_csv_is_detected_and_mapped_by_content(write, run_cli, in_tmp
     src = report["sources"][0]
     assert mapping(report) == {"full_name": "column_2", "birth_date": "column_3"}
     assert src["mapping"]["birth_date"]["method"] == "content"
+    # a name from the first record is no column of a headerless file: the error says how to map
+    named = run_cli("check", path, "--map", "ALI KHAN=full_name")
+    assert named.exit_code == 2 and 'map a column by its number, e.g. --map "2=full_name"' in error_line(named)
     assert [f["line"] for f in findings(report, "DB02")] == [3]  # 30/02/1990, read as a birth date
     assert not findings(report, "GN02")
 
@@ -122,6 +125,7 @@ def test_headerless_xlsx_is_detected(write):
     loaded = load(path)
     assert list(loaded.frame.columns) == ["column_1", "column_2", "column_3"]
     assert cells(loaded)[0] == ["12345", "ALI KHAN", "01/01/1980"] and loaded.lines.tolist() == [1, 2]
+    assert {f: c for f, (c, _) in loaded.suggested.items()} == {"full_name": "column_2", "birth_date": "column_3"}
 
 
 def test_a_header_of_unknown_words_is_still_a_header(write):

@@ -75,7 +75,11 @@ def map_columns(columns: list[str], explicit: dict[str, str] | None = None,
             from .redact import column_labels  # an error is redacted like any output
 
             shown = ", ".join(column_labels(columns).values())
-            raise ConfigError(f"column '{column}' mapped to {target} is not in the file (columns: {shown})")
+            hint = ""
+            if columns and columns == [f"column_{i + 1}" for i in range(len(columns))]:
+                hint = (f"; the file was read without a header row: map a column by its number, e.g. "
+                        f"--map \"2={target}\", or give --header-row N")
+            raise ConfigError(f"column '{column}' mapped to {target} is not in the file (columns: {shown}){hint}")
         mapping.matches[target] = FieldMatch(target, column, 100.0, "explicit")
         taken.add(column)
     for target, (column, why) in (suggested or {}).items():

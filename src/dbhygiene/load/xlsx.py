@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..errors import LoadError
 from .cells import cell_text, unique_columns
+from .content import guess_by_content
 from .header import SCAN, find_header, positional_names
 from .source import Loaded, Options, SourceFacts
 
@@ -66,4 +67,8 @@ def load_xlsx(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
         notes.append(f"{int(blank.sum())} blank row(s) skipped")
         frame = frame.loc[~blank].reset_index(drop=True)
         lines = lines[~blank]
-    return Loaded(frame=frame, facts=facts, lines=lines, notes=notes)
+    loaded = Loaded(frame=frame, facts=facts, lines=lines, notes=notes)
+    if choice.positional:
+        loaded.suggested = guess_by_content(frame)
+        loaded.notes.extend(why for _, why in loaded.suggested.values())
+    return loaded
