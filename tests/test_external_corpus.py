@@ -405,3 +405,29 @@ def test_un_shared_passports_and_empty_reasons(rel, empty_reasons):
     assert empty["INDIVIDUAL"] == empty_reasons
     reasons = [f for f in report["findings"] if f.get("field") == "listing_reason" and f["row"] is not None]
     assert len(reasons) == empty["INDIVIDUAL"] + empty["ENTITY"]
+
+
+# --- INTERPOL details: charges are the offence; their spellings differ only in case -----------------
+
+def test_interpol_charges_map_to_offence_and_case_variants_are_one_offence():
+    _, report, _ = checked("interpol_red_notices/red_notices_details.json", "--show-pii")
+    assert mapping(report)["offence"] == "arrest_warrants.charge"
+    groups = [f["message"] for f in by_rule(report, "OF13")]
+    # SOURCES.md: "Participation in illegal armed formation" written with and without a capital
+    assert any("'participation in illegal armed formation'" in m and "'Participation in illegal armed formation'" in m
+               for m in groups)
+
+
+# --- the UK's normalised dobs table: year, month, day columns are one birth date -----------------------
+
+def test_uk_dobs_year_month_day_compose_the_birth_date_with_its_precision():
+    import csv
+
+    rel = "uk_fcdo_normalized/subject_dobs.csv"
+    _, report, _ = checked(rel)
+    assert mapping(report)["birth_date"] == "year + month + day"
+    with (EXTERNAL / rel).open(encoding="utf-8", newline="") as fh:
+        precision = [row["precision"] for row in csv.DictReader(fh)]
+    partial = sum(p in ("year_only", "month_year") for p in precision)
+    assert partial == 790 + 132  # SOURCES.md
+    assert len(by_rule(report, "DB07")) == partial

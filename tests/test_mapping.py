@@ -139,3 +139,30 @@ def test_unmapped_required_field_is_not_assessable_once(tmp_path, monkeypatch):
     assert report.summary()["not_assessable"] == [
         {"rule": "ZZ97", "name": "test-zz97", "missing_fields": ["birth_date"]}]
     assert report.findings == []  # GN01 not selected: no notice findings either
+
+
+def test_a_nested_field_maps_by_its_last_segment():
+    m = map_columns(["entity_id", "arrest_warrants.charge", "arrest_warrants.issuing_country_id", "links.id"])
+    assert m.column("offence") == "arrest_warrants.charge" and m.matches["offence"].score == 95.0
+    assert m.column("record_id") == "entity_id"  # a short leaf ("id") is never enough
+
+
+def test_year_month_day_columns_compose_a_birth_date():
+    m = map_columns(["unique_id", "year", "month", "day"])
+    assert m.column("birth_date") == "year + month + day" and m.matches["birth_date"].parts == ("year", "month", "day")
+    assert map_columns(["unique_id", "year"]).column("birth_date") is None  # a bare year may be anything
+    assert map_columns(["id", "birth year"]).matches["birth_date"].parts == ("birth year", "", "")
+    assert map_columns(["dob", "year", "month"]).column("birth_date") == "dob"  # a date column wins
+
+
+def test_composed_date_parts_keep_their_precision():
+    import pandas as pd
+
+    from dbhygiene.catalogue import load_profile
+    from dbhygiene.normalise import normalise
+
+    frame = pd.DataFrame({"year": ["1980", "1980", "1980", "1980", None], "month": ["3", "00", "Feb", "13", ""],
+                          "day": ["5", "", "5", "1", ""]}, dtype="str")
+    n = normalise(frame, map_columns(list(frame.columns)), profile=load_profile("generic"), as_of=dt.date(2026, 1, 1))
+    assert n.frame["birth_date"].tolist()[:4] == ["1980-03-05", "1980", "5 Feb 1980", "1980-13-01"]
+    assert n.frame["birth_date__status"].tolist() == ["ok", "partial", "ok", "invalid", "blank"]

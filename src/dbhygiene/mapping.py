@@ -105,6 +105,10 @@ def map_columns(columns: list[str], explicit: dict[str, str] | None = None,
         if key in synonyms:
             candidates.append((100.0, -position, synonyms[key], column, "synonym"))
             continue
+        leaf = normalise_header(column.rsplit(".", 1)[-1]) if "." in column else ""
+        if len(leaf) >= 4 and leaf in synonyms:  # a nested field: arrest_warrants.charge is the offence
+            candidates.append((95.0, -position, synonyms[leaf], column, "synonym"))
+            continue
         if len(key) < 4:
             continue
         found = process.extract(key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
@@ -120,6 +124,7 @@ def map_columns(columns: list[str], explicit: dict[str, str] | None = None,
         mapping.matches[target] = FieldMatch(target, column, score, method)
         taken.add(column)
     _surname_beside_forename(mapping)
+    _compose_date_parts(columns, mapping, taken)
     if "full_name" not in mapping.matches and ("surname" in mapping.matches or "given_names" in mapping.matches):
         used = [mapping.matches[f].column for f in ("surname", "given_names") if f in mapping.matches]
         mapping.notes.append(f"full_name composed from {' and '.join(repr(c) for c in used)} (surname, given names)")
@@ -152,6 +157,35 @@ def _compose_name_parts(columns: list[str], mapping: Mapping, taken: set[str]) -
     mapping.matches["full_name"] = FieldMatch("full_name", " + ".join(parts), 100.0, "composed", tuple(parts), why)
     mapping.notes.append(why)
     taken.update(parts)
+
+
+DATE_PARTS = {
+    "year": ("year", "birth year", "year of birth", "dob year", "yob", "ano", "ano nacimiento", "anio", "annee"),
+    "month": ("month", "birth month", "month of birth", "dob month", "mes", "mes nacimiento", "mois"),
+    "day": ("day", "birth day", "day of birth", "dob day", "dia", "dia nacimiento", "jour"),
+}
+
+
+def _compose_date_parts(columns: list[str], mapping: Mapping, taken: set[str]) -> None:
+    """Year, month and day columns (the UK's normalised dobs table) make ``birth_date`` when no column
+    holds it: a year with a month, or a year headed as a birth year."""
+    if "birth_date" in mapping.matches:
+        return
+    found: dict[str, str] = {}
+    for column in columns:
+        key = normalise_header(column)
+        for part, words in DATE_PARTS.items():
+            if column not in taken and part not in found and key in words:
+                found[part] = column
+    year = found.get("year")
+    if year is None or ("month" not in found and normalise_header(year) in ("year", "ano", "anio", "annee")):
+        return
+    parts = (year, found.get("month", ""), found.get("day", ""))
+    used = [c for c in parts if c]
+    why = f"birth_date composed from {' + '.join(repr(c) for c in used)} (year, month, day)"
+    mapping.matches["birth_date"] = FieldMatch("birth_date", " + ".join(used), 100.0, "composed", parts, why)
+    mapping.notes.append(why)
+    taken.update(used)
 
 
 def _surname_beside_forename(mapping: Mapping) -> None:

@@ -234,11 +234,38 @@ def compose_parts(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
     return out.where(out != "", pd.NA)
 
 
+def compose_date_parts(frame: pd.DataFrame, parts: tuple[str, str, str]) -> pd.Series:
+    """(year, month, day) columns (month and day may be "": absent) as one date the date parser reads:
+    ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` when the parts are numbers (a blank or zero month or
+    day leaves a partial date), else the parts joined by spaces ("5 Feb 1980": month names)."""
+    def col(name: str) -> pd.Series:
+        if not name:
+            return pd.Series(pd.NA, index=frame.index, dtype="string")
+        return frame[name].astype("string").str.strip().replace("", pd.NA)
+
+    year, month, day = col(parts[0]), col(parts[1]), col(parts[2])
+    numeric_month = month.str.fullmatch(r"\d{1,2}").fillna(False)
+    numeric_day = day.str.fullmatch(r"\d{1,2}").fillna(False)
+    month_n = pd.to_numeric(month.where(numeric_month), errors="coerce")
+    day_n = pd.to_numeric(day.where(numeric_day), errors="coerce")
+    has_month = numeric_month & (month_n > 0)
+    has_day = has_month & numeric_day & (day_n > 0)
+    iso = year.copy()
+    iso = iso.where(~has_month, year + "-" + month.str.zfill(2))
+    iso = iso.where(~has_day, iso + "-" + day.str.zfill(2))
+    words = (day.fillna("") + " " + month.fillna("") + " " + year.fillna("")).str.strip().str.replace(r"\s+", " ", regex=True)
+    textual = month.notna() & ~numeric_month
+    out = iso.where(~textual, words).astype("str")
+    return out.where(year.notna() | textual, pd.NA)
+
+
 def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt.date,
               date_format: str | None = None) -> Normalised:
     out = pd.DataFrame(index=frame.index)
     for name, match in mapping.matches.items():
-        if match.parts:
+        if match.parts and name == "birth_date":
+            out[name] = compose_date_parts(frame, match.parts)
+        elif match.parts:
             out[name] = compose_parts(frame, match.parts)
         else:
             out[name] = frame[match.column].astype("str")
