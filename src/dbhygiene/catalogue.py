@@ -18,6 +18,15 @@ from .findings import SEVERITIES
 
 OPTION_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool, "list": list}
 SHAPES = ("column", "row", "cross", "file", "notice")
+# What a rule's hits look like, by shape (the engine holds each rule to it, tests/test_shapes.py):
+#   column, row: records judged alone (pos >= 0), or a list-level summary (pos -1); no related records
+#   cross:       records judged against other records of the same partition (group_by); may name them
+#                (related) or be a list-level summary
+#   file:        list-level only (pos -1): a fact about the file, not about any record
+#   notice:      no check; the engine writes it (GN01)
+# group_by is the partition key of a cross-record rule: derived columns of the normalised frame
+# (national_id__norm), or the whole file (all records; all columns for exact duplicates).
+WHOLE_FILE_KEYS = ("all records", "all columns")
 APPLIES_TO = ("person", "any")  # person: run only on rows that are people when a subject type is mapped
 
 
@@ -108,6 +117,7 @@ def _parse_rule(path: Path, data: dict) -> RuleSpec:
     applies_to = data.get("applies_to", "person")
     if applies_to not in APPLIES_TO:
         raise CatalogueError(f"{where}: applies_to must be one of {APPLIES_TO}")
+    _check_partition(where, data["shape"], tuple(_as_tuple(data.get("group_by"))), tuple(_as_tuple(data.get("uses"))))
     options = {}
     for name, spec in (data.get("options") or {}).items():
         if spec.get("type") not in OPTION_TYPES:
@@ -135,6 +145,26 @@ def _parse_rule(path: Path, data: dict) -> RuleSpec:
         values=tuple(_as_tuple(data.get("values"))),
         consequences=tuple(_as_tuple(data.get("consequences"))),
     )
+
+
+def _check_partition(where: str, shape: str, group_by: tuple, uses: tuple) -> None:
+    """A cross-record rule declares its partition key; no other rule has one; keys and used fields exist."""
+    from .fields import CANONICAL_FIELDS
+
+    if shape == "cross" and not group_by:
+        raise CatalogueError(f"{where}: a cross-record rule (shape: cross) must declare group_by, the partition key "
+                             f"it compares records within (a derived column such as national_id__norm, or "
+                             f"{' / '.join(WHOLE_FILE_KEYS)})")
+    if group_by and shape != "cross":
+        raise CatalogueError(f"{where}: group_by is the partition key of a cross-record rule; shape {shape} has none")
+    for key in group_by:
+        if not isinstance(key, str) or (key not in WHOLE_FILE_KEYS and not (
+                "__" in key and key.split("__", 1)[0] in CANONICAL_FIELDS and key.split("__", 1)[1].isidentifier())):
+            raise CatalogueError(f"{where}: group_by {key!r} is neither a derived column of a canonical field "
+                                 f"(<field>__<what>) nor one of {WHOLE_FILE_KEYS}")
+    unknown = [u for u in uses if u not in CANONICAL_FIELDS]
+    if unknown:
+        raise CatalogueError(f"{where}: uses names unknown fields {unknown}")
 
 
 ALWAYS_AVAILABLE = ("row", "code")

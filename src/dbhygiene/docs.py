@@ -25,7 +25,7 @@ def rule_markdown(spec: RuleSpec) -> str:
     passes = [e for e in spec.examples if e["name"].startswith("pass_")]
     out = [f"# {spec.name} ({spec.code})\n",
            f"Family: {spec.family} · severity: {spec.severity} · shape: {spec.shape}"
-           + (f" · grouped by: {', '.join(spec.group_by)}" if spec.group_by else "")
+           + (f" · partition key (group_by): {', '.join(spec.group_by)}" if spec.group_by else "")
            + (" · applies to: people only (rows a subject-type column marks as people)" if spec.applies_to == "person"
               else " · applies to: the file itself" if spec.family == "file" else " · applies to: every record") + "\n",
            "## What it does\n", spec.summary + "\n",

@@ -208,6 +208,40 @@ def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: b
     return out
 
 
+def check_partition_key(spec: RuleSpec, ctx: Context) -> None:
+    """A cross-record rule runs on its partition key (group_by): when the key derives from a field the
+    rule requires, normalisation must have produced it, or the rule would compare the wrong records."""
+    from .catalogue import WHOLE_FILE_KEYS
+
+    absent = [key for key in spec.group_by if key not in WHOLE_FILE_KEYS and key not in ctx.frame.columns
+              and key.split("__", 1)[0] in spec.requires]
+    if absent:
+        raise ValueError(f"partition key {', '.join(absent)} (group_by) is not in the normalised frame")
+
+
+def check_hit_shape(spec: RuleSpec, hits: pd.DataFrame) -> None:
+    """The shape in the catalogue decides what the hits may be (see catalogue.py): a file rule reports
+    no record, a column or row rule judges each record alone (no related records), a cross rule's
+    related records include the record itself and at least one other (a list-level one names at
+    least one record)."""
+    if hits.empty:
+        return
+    pos = hits["pos"].to_numpy(dtype=np.int64)
+    if spec.shape == "file" and (pos >= 0).any():
+        raise ValueError("a file rule (shape: file) reports list-level findings only (pos -1), not records")
+    related = hits["related"] if "related" in hits.columns else None
+    named = [] if related is None else [(p, r) for p, r in zip(pos, related.tolist()) if r is not None]
+    if spec.shape in ("row", "column") and named:
+        raise ValueError(f"a {spec.shape} rule judges each record alone; its hits name related records "
+                         f"(declare shape: cross and its group_by)")
+    if spec.shape == "cross":
+        for p, r in named:
+            r = list(r)
+            if (p >= 0 and (len(r) < 2 or p not in r)) or not r:
+                raise ValueError(f"a cross rule's related records include the record and another one "
+                                 f"(a list-level finding: at least one); got {r} for {p}")
+
+
 PERSON_KINDS = ("person", "unknown", "blank")  # a row not marked as an entity, vessel or aircraft
 
 
@@ -295,11 +329,14 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
             continue
         people = person_rows(ctx) if spec.applies_to == "person" else None
         try:
+            check_partition_key(spec, ctx)
             if people is not None:
                 hits, rule_stats = _normalise_hits(fn(subset_context(ctx, people), options), len(people))
+                check_hit_shape(spec, hits)
                 hits = map_back(hits, people)
             else:
                 hits, rule_stats = _normalise_hits(fn(ctx, options), len(ctx.frame))
+                check_hit_shape(spec, hits)
             built = build_findings(spec, hits, ctx, show_pii)
         except Exception as exc:  # a crashing rule is recorded; the run goes on
             crashed.append({"rule": spec.code, "error": f"{type(exc).__name__}: {exc}"})
