@@ -47,6 +47,22 @@ def write(tmp_path):
     return put
 
 
+def refuse_open(monkeypatch, path: Path) -> None:
+    """Make the loader's open of ``path`` fail with EACCES, as a mode-000 file does for anyone but root."""
+    import errno
+
+    from dbhygiene.load import source
+
+    real_open = os.open
+
+    def fake_open(target, flags, *args, **kwargs):
+        if Path(target) == Path(path):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
+        return real_open(target, flags, *args, **kwargs)
+
+    monkeypatch.setattr(source.os, "open", fake_open)
+
+
 def file_state(path: Path) -> tuple[str, int, int, int]:
     """sha256, mode, size and mtime of a file: what must not change after a run."""
     st = path.stat()
