@@ -17,6 +17,26 @@ from click.testing import CliRunner
 from dbhygiene.cli import cli
 
 
+def pytest_configure(config):
+    """Every frame normalise hands to the checks, anywhere in the suite, honours the contract's
+    columns and dtypes (normalised_contract.py): the stage boundary is checked where the code is."""
+    import dbhygiene.api as api
+    from normalised_contract import check_at_boundary
+
+    import dbhygiene.normalise as stage
+
+    if getattr(api.normalise, "checks_the_contract", False):
+        return
+
+    def normalise_then_check(*args, **kwargs):
+        norm = stage.normalise(*args, **kwargs)
+        check_at_boundary(norm.frame)
+        return norm
+
+    normalise_then_check.checks_the_contract = True
+    api.normalise = normalise_then_check
+
+
 @pytest.fixture
 def in_tmp(tmp_path, monkeypatch):
     """Run in an empty temporary folder so that no dbhygiene.toml or pyproject.toml is picked up."""

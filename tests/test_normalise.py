@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dbhygiene.contract import normalised_schema
+from normalised_contract import normalised_schema
 from dbhygiene.mapping import map_columns
 from dbhygiene.catalogue import load_profile
 from dbhygiene.normalise import normalise, normalise_id, parse_dates
@@ -116,3 +116,25 @@ def test_normalised_frame_honours_the_contract():
     norm = normalise(frame, map_columns(list(frame.columns)), profile={"dayfirst": True}, as_of=AS_OF)
     normalised_schema().validate(norm.frame, lazy=True)
     assert pd.isna(norm.frame["full_name__clean"].iloc[1])  # whitespace-only name is no name
+
+
+
+def test_the_suite_checks_every_normalised_frame_at_the_stage_boundary(tmp_path, monkeypatch):
+    import dbhygiene.api as api
+    import dbhygiene.normalise as normalise_module
+    from dbhygiene.api import Settings, check_path
+
+    assert getattr(api.normalise, "checks_the_contract", False)  # conftest put the check at the boundary
+    path = tmp_path / "x.csv"
+    path.write_text("nombre;fecha nacimiento\nANA PEREZ;1980\n", encoding="utf-8")
+    check_path(path, Settings())  # the real normalise honours the contract
+    real = normalise_module.normalise
+
+    def float_years(*args, **kwargs):
+        norm = real(*args, **kwargs)
+        norm.frame["birth_date__year"] = norm.frame["birth_date__year"].astype("float64")
+        return norm
+
+    monkeypatch.setattr(normalise_module, "normalise", float_years)
+    with pytest.raises(AssertionError, match="birth_date__year: float64, the contract says Int64"):
+        check_path(path, Settings())
