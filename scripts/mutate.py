@@ -238,6 +238,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lines", help="only mutate lines A-B")
     ap.add_argument("--sample", type=int, help="run a random sample of this many mutants (seeded)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", help="run only these mutants (comma-separated indexes, e.g. the survivors of a "
+                                   "previous --json run: adding tests cannot revive a killed mutant)")
     ap.add_argument("--timeout", type=float, default=0, help="seconds per run (default: 3x the clean run + 10)")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--list", action="store_true", help="list the mutants and stop")
@@ -265,6 +267,9 @@ def main(argv=None) -> int:
     mutants = enumerate_mutants(original, args.function, lines)
     if args.sample and args.sample < len(mutants):
         mutants = sorted(random.Random(args.seed).sample(mutants, args.sample), key=lambda m: m.index)
+    if args.only:
+        wanted = {int(x.strip().lstrip("Mm")) for x in args.only.split(",") if x.strip()}
+        mutants = [m for m in mutants if m.index in wanted]
     if args.list:
         for m in mutants:
             print(f"M{m.index:04d} line {m.line:4d}  {m.what}")
