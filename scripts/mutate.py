@@ -227,7 +227,8 @@ def _run_tests(src: Path, tests: list[str], timeout: float) -> tuple[str, float]
         done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout", time.monotonic() - start
-    status = {0: "survived", 1: "killed"}.get(done.returncode, f"error {done.returncode}")
+    # 1: a test failed; 2: the mutant broke collection (an import error): killed either way
+    status = {0: "survived", 1: "killed", 2: "killed"}.get(done.returncode, f"error {done.returncode}")
     return status, time.monotonic() - start
 
 

@@ -38,7 +38,7 @@ def test_a_placeholder_typo_is_an_error_at_load(message, fragment):
 
 
 def test_fields_derived_columns_and_declared_values_pass():
-    check_message(dataclasses.replace(_spec(), message="{full_name} {birth_date__form} {when} {row}"))
+    check_message(dataclasses.replace(_spec(), message="{national_id} {birth_date__form} {when} {row}"))
 
 
 def test_a_declared_value_the_check_does_not_return_is_a_crash_not_not_mapped(tmp_path, monkeypatch):

@@ -9,8 +9,8 @@ Every file: the CLI exits 0 or 1 (never 2, never a traceback) with ``--profile g
 ``--map``, and finds a sensible mapping. Parts of issue 11 owned by other helpers (header
 detection, headerless files, ragged rows, XML and paged JSON readers, several values in one
 cell) are marked ``xfail`` with the reason until they land. The marks are strict: a part that
-lands makes its test pass, the suite fails on the XPASS, and the mark must go (five files the
-XML and JSON readers now read lost theirs that way; a non-strict xfail could only pass).
+lands makes its test pass, the suite fails on the XPASS, and the mark must go (a non-strict
+xfail can only pass or be skipped, so it could never say that the part had landed or regressed).
 """
 
 from __future__ import annotations

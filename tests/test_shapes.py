@@ -134,3 +134,15 @@ def test_rule_command_shows_the_partition_key(run_cli):
     assert "partition key (group_by): national_id__norm" in out
     assert "also uses full_name, birth_date" in out
     assert "partition key" not in run_cli("rule", "MN01").stdout
+
+
+def test_a_message_field_the_rule_neither_requires_nor_uses_is_an_error_at_load():
+    from dbhygiene.catalogue import check_message
+
+    spec = load_catalogue()["MN01"]  # requires birth_date; uses entry_date, offence, national_id
+    check_message(dataclasses.replace(spec, message="{national_id} {entry_date__form} {birth_date} {when}"))
+    with pytest.raises(CatalogueError, match="neither requires nor uses full_name"):
+        check_message(dataclasses.replace(spec, message="{full_name} {when}"))
+    check_message(dataclasses.replace(spec, message="{full_name} {when}", uses=spec.uses + ("full_name",)))
+    with pytest.raises(CatalogueError, match="neither requires nor uses age"):
+        check_message(dataclasses.replace(spec, message="{age}", values=("when",)))

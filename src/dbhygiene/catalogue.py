@@ -171,9 +171,10 @@ ALWAYS_AVAILABLE = ("row", "code")
 
 
 def check_message(spec: RuleSpec) -> None:
-    """Every {placeholder} of the message is a canonical field (filled from the record), a derived
-    column (``<field>__<what>``) or one of the values the rule declares it returns; a typo is an
-    error here, at load, instead of "(not mapped)" in every report."""
+    """Every {placeholder} of the message is one of the values the rule declares it returns, or a
+    field of the record (canonical, or a derived column ``<field>__<what>``) the rule declares it
+    reads (``requires`` or ``uses``); a typo is an error here, at load, instead of "(not mapped)"
+    in every report.""" 
     import string
 
     from .fields import CANONICAL_FIELDS
@@ -195,8 +196,13 @@ def check_message(spec: RuleSpec) -> None:
         if not name or not name.isidentifier():
             raise CatalogueError(f"{spec.path.name}: message placeholder {{{name}}} is not a name")
         base = name.split("__", 1)[0]
-        if name in spec.values or name in ALWAYS_AVAILABLE or name in CANONICAL_FIELDS or \
-                ("__" in name and base in CANONICAL_FIELDS):
+        if name in spec.values or name in ALWAYS_AVAILABLE:
+            continue
+        if name in CANONICAL_FIELDS or ("__" in name and base in CANONICAL_FIELDS):
+            if base not in spec.requires and base not in spec.uses:
+                raise CatalogueError(f"{spec.path.name}: message names {{{name}}} from the record, but the rule "
+                                     f"neither requires nor uses {base} (add it to 'uses:', or to 'values:' "
+                                     f"when the check computes it)")
             continue
         raise CatalogueError(f"{spec.path.name}: message names {{{name}}}, which is neither a canonical field nor "
                              f"one of the rule's values ({', '.join(spec.values) or 'none declared'}; "
