@@ -84,3 +84,24 @@ def test_id04_ignores_records_without_an_id(tmp_path):
     _, result = run(tmp_path, text, ["ID04"])
     assert found(result, "ID04") == []
     assert result.stats["ID04"]["pairs_compared"] == 0
+
+
+def test_id04_twins_typos_and_a_birth_date_on_one_record_only(tmp_path):
+    text = "nombre;dni;fecha nacimiento\n" + "\n".join([
+        "SOSA, ANA;34000000;01/01/1985",
+        "SOSA, ANO;34000002;01/01/1985",      # possible twins, IDs exactly twin_id_gap (2) apart
+        "RUIZ, ANA;40000000;02/02/1986",
+        "RUIZ, ANO;47000000;02/02/1986",      # possible twins, IDs far apart
+        "PAZ, EVA;41000000;03/03/1987",
+        "PAS, EVA;42000000;03/03/1987",       # one edit in a short name: score below min_score, still a typo
+        "FERNANDEZ, RODRIGO;32000000;",
+        "FERNANDEZ, RODRIGO;33000000;12/12/1992",  # same name, a birth date on one record only
+    ]) + "\n"
+    _, result = run(tmp_path, text, ["ID04"])
+    hits = {f.row: f for f in found(result, "ID04")}
+    assert sorted(hits) == [2, 4, 6, 8]
+    assert hits[2].message.endswith("possible twins (IDs 2 apart)") and hits[2].confidence == "low"
+    assert hits[4].message.endswith("possible twins")
+    assert hits[6].message.endswith("same birth date, name differs by a small typo")
+    assert hits[6].score < 90 and hits[6].confidence == "medium"
+    assert "same name, but no birth date to compare" in hits[8].message
