@@ -257,3 +257,60 @@ def test_a_headerless_file_of_another_shape_does_not_take_the_layout(write):
     other = SDN_LIKE.replace('101,"DOE', 'X101,"DOE')  # ent_num must be a number
     loaded = load(write("sdn.csv", other))
     assert "SDN_Name" not in loaded.frame.columns
+
+
+# --- the vectorised repair of ragged text agrees with a csv-module reading -----------------------
+
+def _oracle(text: str, width: int):
+    """Records as Python's csv module reads them, padded or cut to ``width``; malformed records."""
+    import csv as _csv
+
+    records, malformed, counts = [], [], []
+    for fields in list(_csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:]:
+        if not fields:
+            continue
+        if len(fields) != width:
+            malformed.append(len(records) + 1)
+            counts.append(len(fields))
+        records.append([(v if v != "" else None) for v in (fields + [""] * width)[:width]])
+    return records, malformed, counts
+
+
+def test_ragged_repair_matches_the_csv_module(write):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    value = st.one_of(st.sampled_from(["A", "PEREZ, JUAN", "x y", "1980", "", "ÑANDÚ"]),
+                      st.sampled_from(['"a;b"', '"two\nlines"', '"say ""hi"""']))
+    record = st.lists(value, min_size=1, max_size=6)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.one_of(record, st.just(None)), min_size=1, max_size=12), st.sampled_from(["\n", "\r\n"]))
+    def check(rows, eol):
+        body = [";".join(r) if r is not None else "" for r in rows]
+        if not any(r for r in rows if r and any(v for v in r)):
+            return
+        text = eol.join(["nombre;dni;delito;extra", *body]) + eol
+        loaded = load(write("r.csv", text))
+        records, malformed, counts = _oracle(text, 4)
+        kept = [r for r in records if any(v is not None for v in r)]
+        assert cells(loaded) == [[None if v is None else v for v in r] for r in kept]
+        assert sorted(loaded.malformed_fields) == sorted(c for c, m in zip(counts, malformed)
+                                                         if any(v is not None for v in records[m - 1]))
+
+    check()
+
+
+def test_ragged_file_is_read_by_the_fast_reader_not_record_by_record(write, monkeypatch):
+    from dbhygiene.load import delimited
+
+    def slow(*args, **kwargs):
+        raise AssertionError("the record-by-record path was used")
+
+    monkeypatch.setattr(delimited, "_read_ragged", slow)
+    text = "nombre;dni;delito\r\nA;1\r\n\r\n\"B;\nB\";2;X;Y\r\nC;3;Z\r\n"
+    loaded = load(write("x.csv", text))
+    assert cells(loaded) == [["A", "1", None], ["B;\nB", "2", "X"], ["C", "3", "Z"]]
+    assert loaded.lines.tolist() == [2, 4, 6]
+    assert (loaded.malformed_rows, loaded.malformed_fields) == ([1, 2], [2, 4])
+    assert "1 blank record(s) skipped" in loaded.notes

@@ -14,6 +14,7 @@ from .cells import unique_columns
 from .content import guess_by_content
 from .header import SCAN, find_header, is_header_word, positional_names
 from .layouts import match_layout
+from .ragged import repair
 from .source import Loaded, Options, SourceFacts
 from .text import Text, Transcoding
 
@@ -98,22 +99,28 @@ def load_delimited(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
     malformed: list[int] = []
     counts: list[int] = []
     frame = _read_fast(head, doc, end, facts.delimiter, has_quotes, junk != b"", skip_lines, names)
-    if frame is None:  # short or over-long records, blank lines, one column: the exact, slower path
+    lines = None
+    if frame is None:  # short or over-long records, blank lines: made regular (vectorised), read again
+        frame, lines, malformed, counts, dropped = _read_repaired(head, doc, end, facts.delimiter, has_quotes,
+                                                                   skip_lines, names)
+        if dropped:
+            notes.append(dropped)
+    if frame is None:  # one column, odd line endings, a repair pyarrow still refuses: the exact, slower path
         frame, lines, malformed, counts, skipped, dropped = _read_ragged(
             doc.text.rstrip(_TRAILING_STR), facts.delimiter, facts.path, skip_lines, names)
         if skipped:
             notes.append(f"{skipped} blank line(s) skipped")
         if dropped:
             notes.append(dropped)
-        if malformed:
-            width = frame.shape[1]
-            longer = sum(c > width for c in counts)
-            notes.append(f"{len(malformed)} record(s) do not have the header's {width} fields "
-                         f"({longer} more, {len(malformed) - longer} fewer): see LD01; extra fields were "
-                         "dropped and missing ones read as blank")
-    else:
+    elif lines is None:
         lines = _physical_lines(frame) if has_quotes else np.arange(2, len(frame) + 2, dtype=np.int64)
         lines += skip_lines - 1
+    if malformed:
+        width = frame.shape[1]
+        longer = sum(c > width for c in counts)
+        notes.append(f"{len(malformed)} record(s) do not have the header's {width} fields "
+                     f"({longer} more, {len(malformed) - longer} fewer): see LD01; extra fields were "
+                     "dropped and missing ones read as blank")
     if frame.shape[1] == 0:
         raise LoadError(f"{facts.path}: no header row found")
     blank = frame.isna().all(axis=1).to_numpy()
@@ -134,6 +141,31 @@ def load_delimited(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
         loaded.suggested = guess_by_content(frame)
         loaded.notes.extend(why for _, why in loaded.suggested.values())
     return loaded
+
+
+def _read_repaired(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool, skip_lines: int,
+                   names: list[str] | None) -> tuple:
+    """(frame, lines, malformed rows, their field counts, note) through ``ragged.repair``; frame None
+    when the repair does not apply or pyarrow still refuses the result."""
+    header = list(names) if names is not None else _header(head, delimiter, skip_lines)
+    unnamed = [] if names is not None else [i for i, h in enumerate(header) if not h.strip()]
+    fixed = repair(doc.scan, end, delimiter, has_quotes, skip_lines, len(header), unnamed)
+    if fixed is None or len(header) < 2:
+        return None, None, [], [], ""
+    note = ""
+    if fixed.dropped:
+        note = _dropped_note(len(header), fixed.dropped)
+        header = [h for i, h in enumerate(header) if i not in set(fixed.dropped)]
+        names = unique_columns([h.strip() or f"column_{i + 1}" for i, h in enumerate(header)])
+    frame = _read_fast(head, doc, len(fixed.data), delimiter, has_quotes, False, skip_lines, names, data=fixed.data)
+    if frame is None or len(frame) != len(fixed.lines):
+        return None, None, [], [], ""
+    return frame, fixed.lines, fixed.malformed, fixed.counts, note
+
+
+def _dropped_note(width: int, dropped: list[int]) -> str:
+    return (f"the header has {width} fields but every record {width - len(dropped)}: the header's unnamed "
+            f"field(s) at position {', '.join(str(i + 1) for i in dropped)} hold no data and were dropped")
 
 
 def _first_records(head: str, delimiter: str) -> list[list[str | None]]:
@@ -180,12 +212,13 @@ def _header(text: str, delimiter: str, skip_lines: int) -> list[str]:
 
 
 def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool, cut: bool, skip_lines: int,
-               names: list[str] | None) -> pd.DataFrame | None:
+               names: list[str] | None, data: bytes | None = None) -> pd.DataFrame | None:
     """pyarrow's multithreaded CSV reader, every column as text. None when a record's field count
     differs from the header's, blank lines included (the caller then takes the exact slow path, which
     keeps such records and counts physical lines right). A single-byte export is streamed through
     ``Transcoding``, so transcoding and parsing overlap. ``skip_lines``: physical lines up to and
-    including the header (0 for a headerless file, whose ``names`` are given)."""
+    including the header (0 for a headerless file, whose ``names`` are given). ``data``: bytes to
+    read instead of the document's (a repaired copy, in the document's encoding)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -202,7 +235,9 @@ def _read_fast(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool,
         return "skip"
 
     if doc.single_byte:
-        source = pa.PythonFile(Transcoding(doc.raw, end, doc.transcode), mode="r")
+        source = pa.PythonFile(Transcoding(doc.raw if data is None else data, end, doc.transcode), mode="r")
+    elif data is not None:
+        source = pa.BufferReader(pa.py_buffer(data))
     else:
         payload = doc.utf8
         source = pa.BufferReader(pa.py_buffer(payload[:end] if cut or end < len(payload) - 2 else payload))
@@ -262,8 +297,7 @@ def _read_ragged(text: str, delimiter: str, where: str, skip_lines: int, names: 
     note = ""
     unnamed = [i for i, c in enumerate(columns) if not c] if names is None else []
     if unnamed and len(counts) and (counts == len(columns) - len(unnamed)).all():
-        note = (f"the header has {len(columns)} fields but every record {len(columns) - len(unnamed)}: the header's "
-                f"unnamed field(s) at position {', '.join(str(i + 1) for i in unnamed)} hold no data and were dropped")
+        note = _dropped_note(len(columns), unnamed)
         columns = [c for c in columns if c]
     columns = [c or f"column_{i + 1}" for i, c in enumerate(columns)]
     width = len(columns)
