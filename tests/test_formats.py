@@ -152,6 +152,12 @@ def test_sarif_fingerprints_are_keyed_hashes_without_personal_data(monkeypatch):
     again = json.loads(render(report, "sarif"))["runs"][0]["results"]
     monkeypatch.setenv("DBHYGIENE_FINGERPRINT_KEY", "k2")
     other = json.loads(render(report, "sarif"))["runs"][0]["results"]
+    monkeypatch.delenv("DBHYGIENE_FINGERPRINT_KEY")
+    monkeypatch.setenv("DBHYGIENE_BASELINE_KEY", "k1")  # the baseline's key serves when no SARIF key is set
+    baseline_keyed = json.loads(render(report, "sarif"))
+    assert baseline_keyed["runs"][0]["properties"]["fingerprintKey"] == "DBHYGIENE_BASELINE_KEY"
+    assert [r["partialFingerprints"]["dbhygieneRecord/v1"] for r in baseline_keyed["runs"][0]["results"]] == [
+        r["partialFingerprints"]["dbhygieneRecord/v1"] for r in one]
     prints = [r["partialFingerprints"]["dbhygieneRecord/v1"] for r in one]
     assert prints == [r["partialFingerprints"]["dbhygieneRecord/v1"] for r in again]  # stable for a key
     assert set(prints).isdisjoint(r["partialFingerprints"]["dbhygieneRecord/v1"] for r in other)

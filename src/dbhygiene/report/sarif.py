@@ -6,7 +6,8 @@ is the file and, where known, the physical line (the sheet's own row for .xlsx);
 number is in ``properties.row``. ``partialFingerprints`` hold an HMAC-SHA256 of the rule, the field
 and the record's identity (normalised national ID, else name key and birth date, else the row):
 no personal data, and without the key no dictionary of IDs can be tried against it. The key comes
-from ``DBHYGIENE_FINGERPRINT_KEY``; without it a random key is drawn per run (fingerprints then
+from ``DBHYGIENE_FINGERPRINT_KEY`` (else the baseline's ``DBHYGIENE_BASELINE_KEY``, so one secret can
+serve both); without either a random key is drawn per run (fingerprints then
 match only within one run, which the run's properties say).
 """
 
@@ -73,7 +74,8 @@ def record_identities(source, rows: list[int]) -> dict[int, str]:
 
 def render(report: Report, out, options: RenderOptions = RenderOptions()) -> None:
     catalogue = load_catalogue()
-    env_key = os.environ.get(KEY_ENV)
+    key_env = next((name for name in (KEY_ENV, "DBHYGIENE_BASELINE_KEY") if os.environ.get(name)), None)
+    env_key = os.environ.get(key_env) if key_env else None
     keyed = hmac.new(env_key.encode("utf-8") if env_key else secrets.token_bytes(32), digestmod=hashlib.sha256)
     wanted = set(report.selected_rules) | {f.rule for f in report.findings}
     codes = [c for c in catalogue if c in wanted]
@@ -139,7 +141,7 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
         "artifacts": artifacts,
         "results": None,  # streamed below
         "properties": {"asOf": report.as_of, "profile": report.profile, "redacted": not report.show_pii,
-                       "fingerprintKey": "DBHYGIENE_FINGERPRINT_KEY" if env_key else
+                       "fingerprintKey": key_env if env_key else
                        "random per run (set DBHYGIENE_FINGERPRINT_KEY for fingerprints stable across runs)",
                        "resultsNotShown": left, "verdict": report.verdict},
     }
