@@ -9,7 +9,8 @@ Modules: ``source`` (opening, facts), ``archive`` (gzip/zip), ``encoding``/``cp1
 (decoding), ``dispatch`` (which reader), one module per format (``delimited``, ``xlsx``,
 ``jsonfmt``, ``xmlfmt``, ``parquet``), ``records`` (list-valued fields), ``cells`` (typed cells to text),
 ``header`` (where the header row is, or that there is none), ``layouts`` (known headerless layouts),
-``content`` (a headerless file's columns mapped by content).
+``content`` (a headerless file's columns mapped by content), ``ragged`` (short and long records
+of delimited text made regular on the bytes, vectorised, so the fast reader reads them).
 """
 
 from __future__ import annotations
