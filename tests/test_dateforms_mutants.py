@@ -15,8 +15,8 @@ PROFILE = load_profile("generic")
 AS_OF = dt.date(2026, 11, 22)
 
 
-def parse(values):
-    return parse_dates(pd.Series(values, dtype="str"), dayfirst=True, order=None, as_of=AS_OF,
+def parse(values, dayfirst=True):
+    return parse_dates(pd.Series(values, dtype="str"), dayfirst=dayfirst, order=None, as_of=AS_OF,
                        field_name="birth_date", no_data_tokens=tuple(PROFILE["no_data_tokens"]),
                        month_names=PROFILE["month_names"])
 
@@ -33,12 +33,13 @@ def test_days_in_month_follows_the_gregorian_leap_rules():
 
 def test_day_month_evidence_proves_or_leaves_undecided():
     values = pa.array(["13/05/2001", "05/13/2001", "12/11/2001", "11/12/2001", "12/12/2001", "00/05/2001",
-                       "32/05/2001", "05/32/2001", "1/2/2001", "2001-05-13"], pa.large_string())
+                       "32/05/2001", "05/32/2001", "1/2/2001", "2001-05-13", "02/01/2001", "05/00/2001"],
+                      pa.large_string())
     hit, dmy, mdy, undecided = dateforms.day_month_evidence(values)
-    assert hit.tolist() == [True] * 9 + [False]
-    assert dmy.tolist() == [True, False, False, False, False, False, False, False, False, False]
-    assert mdy.tolist() == [False, True, False, False, False, False, False, False, False, False]
-    assert undecided.tolist() == [False, False, True, True, False, False, False, False, True, False]
+    assert hit.tolist() == [True] * 9 + [False, True, True]
+    assert dmy.tolist() == [True] + [False] * 11
+    assert mdy.tolist() == [False, True] + [False] * 10
+    assert undecided.tolist() == [False, False, True, True, False, False, False, False, True, False, True, False]
 
 
 def test_nothing_settles_the_order_then_only_true_day_month_ambiguity_is_flagged():
@@ -78,3 +79,11 @@ def test_two_digit_year_in_words_is_flagged_and_no_data_marks_stay_marks():
     assert (out["status"].iloc[2], out["form"].iloc[2]) == ("invalid", "a no-data mark")
     assert (out["status"].iloc[3], str(out["lo"].iloc[3].date()), str(out["hi"].iloc[3].date())) == \
         ("partial", "2001-01-01", "2001-12-31")
+
+
+def test_contradictory_column_read_month_first_flips_the_values_that_prove_day_first():
+    # two values prove month-first, one day-first: read month-first, the one that proves day-first flipped
+    out, note = parse(["13/05/2001", "05/13/2001", "05/06/2001", "12/31/2001"], dayfirst=False)
+    assert (note.settled_by, note.order) == ("contradictory", "mdy")
+    assert dates(out) == ["2001-05-13", "2001-05-13", "2001-05-06", "2001-12-31"]
+    assert out["status"].tolist() == ["ok", "ok", "ambiguous", "ok"]
