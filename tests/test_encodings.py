@@ -139,3 +139,28 @@ def test_score_penalises_symbols_and_wrong_case_inside_words():
     assert latin_reading_score("x ° 5".encode("cp1252"), "cp1252") == (0, 1, 0)
     assert latin_reading_score("D’ALES".encode("cp1252"), "cp1252") == (0, 1, 0)       # apostrophe in a word
     assert latin_reading_score("AB".encode("cp1252"), "cp1252") == (0, 0, 0)
+
+
+def test_control_characters_beyond_a_stray_couple_are_binary(write):
+    from dbhygiene.errors import LoadError
+
+    ok = load(write("two.csv", b"nombre;dni\nANA\x01;1\nLUIS\x02;2\n"))  # two strays: still text
+    assert ok.frame.iloc[0, 0] == "ANA\x01"
+    with pytest.raises(LoadError, match="binary data"):
+        load(write("three.csv", b"nombre;dni\nANA\x01;1\nLUIS\x02;2\nEVA\x03;3\n"))
+
+
+def test_three_utf8_latin_letters_are_enough_to_read_stray_bytes_as_cp1252(write):
+    data = "nombre;dni\nPÉREZ;1\nGÓMEZ;2\nMUÑOZ;3\n".encode("utf-8") + "IBÁÑEZ;4\n".encode("cp1252")
+    loaded = load(write("x.csv", data))
+    assert loaded.facts.encoding == "utf-8+cp1252"
+    assert loaded.frame.iloc[:, 0].tolist() == ["PÉREZ", "GÓMEZ", "MUÑOZ", "IBÁÑEZ"]
+
+
+def test_latin9_needs_a4_and_no_c1_byte():
+    from dbhygiene.load.encoding import _euro_of_latin9
+
+    assert _euro_of_latin9(b"multa 50 \xa4")
+    assert not _euro_of_latin9(b"multa 50 \xa4 \x93x\x94")  # cp1252 quotes: cp1252 after all
+    assert not _euro_of_latin9(b"PE\xd1A")
+    assert not _euro_of_latin9(b"\x80 5")
