@@ -262,3 +262,12 @@ def test_clean_records_are_untouched(generated):
     touched |= {r for f in result.findings for r in f.related_rows}
     assert touched and touched <= special, sorted(touched - special)[:10]
     assert all(f.row is not None or f.rule == "OF13" for f in result.findings)  # no list-level noise
+
+
+def test_age_without_a_usable_entry_date_is_medium_confidence(write):
+    """OF12 judges the age at listing; with no usable entry date it falls back to the reference date, a
+    weaker signal: confidence medium (high with the entry date)."""
+    text = ("nombre;fecha nacimiento;fecha alta;delito\nPEREZ, JUAN;10/05/2002;09/05/2019;HURTO\n"
+            "GOMEZ, ANA;10/05/2009;;HURTO\n")
+    _, result = run(write, text, "OF12", profile="ar")
+    assert {f.row: f.confidence for f in result.findings} == {1: "high", 2: "medium"}
