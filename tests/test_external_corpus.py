@@ -163,6 +163,9 @@ def test_ofac_sdn_birth_dates_from_remarks():
     alt = sum("alt. DOB" in r[11] for r in raw)
     assert alt == 548  # SOURCES.md: 548 individuals have alt. DOB
     assert any(f"{alt} several" in n for n in report["sources"][0]["notes"])
+    # a range ("DOB 01 Jan 1961 to 31 Dec 1962") is one interval: only the alt. DOB records can conflict
+    assert report["sources"][0]["stats"]["DB09"]["records_with_several_birth_dates"] == alt
+    assert 0 < len(by_rule(report, "DB09")) <= alt
 
 
 # --- Pakistan: short and shared CNICs -----------------------------------------------------------

@@ -416,3 +416,13 @@ def test_id07_compares_every_passport_of_a_record(write):
     assert "Passport X999 is shared by 2 records" in result.findings[0].message
     _, result = check_path(path, Settings(select=["ID07"]))
     assert "X999" not in result.findings[0].message  # redacted like any passport
+
+
+def test_a_range_of_two_full_dates_is_one_interval_not_two_dates(write):
+    """OFAC writes 'DOB 01 Jan 1961 to 31 Dec 1962': one range (no DB09), while two dates listed as
+    alternatives still conflict."""
+    text = ("nombre;fecha nacimiento\nA B;01 Jan 1961 to 31 Dec 1962\nC D;01 Jan 1961, 31 Dec 1962\n"
+            "E F;1.1.1960 - 31.12.1961\n")
+    path = write("x.csv", text)
+    _, result = check_path(path, Settings(select=["DB09"], show_pii=True))
+    assert [f.row for f in result.findings] == [2]

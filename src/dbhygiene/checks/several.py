@@ -30,6 +30,9 @@ DATE_TOKEN = re.compile(
     rf"|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b",
     re.IGNORECASE)
 _YEARS = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# two dates joined as a range ("01 Jan 1961 to 31 Dec 1962", "from 1.1.1960 until 31.12.1961"): one
+# interval, not two dates that contradict each other
+_RANGE_JOIN = re.compile(r"^\s*(?:to|till|until|through|thru|-|–|—|and|hasta|a|al|y|au|et|ate|até|e)\s*$", re.IGNORECASE)
 
 
 def birth_date_lists(ctx: Context) -> pa.ListArray:
@@ -46,8 +49,11 @@ def _split_distinct(distinct: list[str]) -> list[list[str]]:
     """The dates inside each distinct value: several when it lists several, else the value."""
     out = []
     for text in distinct:
-        found = DATE_TOKEN.findall(text)
-        out.append(found if len(found) > 1 else [text])
+        found = list(DATE_TOKEN.finditer(text))
+        if len(found) == 2 and _RANGE_JOIN.match(text[found[0].end():found[1].start()]):
+            out.append([text])  # a range: the years it spans (see _intervals)
+            continue
+        out.append([m.group(0) for m in found] if len(found) > 1 else [text])
     return out
 
 
