@@ -40,6 +40,8 @@ def birth_date_lists(ctx: Context) -> pa.ListArray:
     if "birth_date" in ctx.multi:
         return ctx.multi["birth_date"]
     values = pa.array(ctx.frame["birth_date"].array, type=pa.string())
+    if isinstance(values, pa.ChunkedArray):  # a large file's column comes in several chunks
+        values = values.combine_chunks()
     valid = pc.is_valid(values).to_numpy(zero_copy_only=False)
     offsets = np.concatenate(([0], np.cumsum(valid))).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), values.drop_null())
