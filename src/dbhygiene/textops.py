@@ -201,3 +201,45 @@ def drop_ascii(arr: pa.Array | pa.ChunkedArray, chars: str) -> pa.LargeStringArr
     table[np.frombuffer(chars.encode("ascii"), dtype=np.uint8)] = True
     mask = table[data]
     return build(*drop(offsets, data, mask), arr) if mask.any() else arr
+
+
+# ------------------------------------------------------------------ character counts (fuzzy-match bound)
+
+_BUCKET = np.full(256, 255, dtype=np.uint8)  # 255: a UTF-8 continuation byte, not a character
+_BUCKET[:0x80] = 27 + np.arange(0x80) % 5  # other ASCII
+_BUCKET[ord("a"):ord("z") + 1] = np.arange(26)
+_BUCKET[ord(" ")] = 26
+_BUCKET[0xC0:] = 27 + np.arange(0x40) % 5  # the lead byte of a non-ASCII character
+N_BUCKETS = 32
+
+
+def char_histograms(strings) -> tuple[np.ndarray, np.ndarray]:
+    """Per string: counts of its characters in ``N_BUCKETS`` buckets (a-z, space, the rest hashed)
+    and its length in characters. Two strings' L1 histogram distance is at most their Indel
+    distance (each insertion or deletion moves one count), so it bounds fuzz.ratio from above."""
+    arr = pa.array(np.asarray(strings, dtype=object), type=pa.large_string()) \
+        if not isinstance(strings, pa.Array) else strings
+    arr = pc.fill_null(arr.cast(pa.large_string()), "")
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64, count=len(arr) + 1, offset=8 * arr.offset)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
+    data = data[int(offsets[0]):int(offsets[-1])]
+    bucket = _BUCKET[data]
+    owner = np.repeat(np.arange(len(arr), dtype=np.int64), np.diff(offsets))
+    char = bucket != 255
+    hist = np.bincount(owner[char] * N_BUCKETS + bucket[char], minlength=len(arr) * N_BUCKETS)
+    hist = np.minimum(hist, 255).astype(np.uint8).reshape(len(arr), N_BUCKETS)
+    return hist, np.bincount(owner[char], minlength=len(arr))
+
+
+def ratio_upper_bound(hist: np.ndarray, length: np.ndarray, a: np.ndarray, b: np.ndarray,
+                      chunk: int = 1 << 19) -> np.ndarray:
+    """Per pair (a[i], b[i]) of strings: an upper bound on fuzz.ratio from character counts."""
+    out = np.empty(len(a), dtype=np.float64)
+    for s in range(0, len(a), chunk):
+        ha, hb = hist[a[s:s + chunk]].astype(np.int16), hist[b[s:s + chunk]].astype(np.int16)
+        l1 = np.abs(ha - hb).sum(axis=1)
+        total = length[a[s:s + chunk]] + length[b[s:s + chunk]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[s:s + chunk] = np.where(total > 0, 100.0 * (total - l1) / np.maximum(total, 1), 100.0)
+    return out

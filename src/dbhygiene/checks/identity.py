@@ -18,14 +18,16 @@ from rapidfuzz import fuzz, process
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrays import unique
 from ..engine import CheckResult, Context, implements
 from ..normalise import sort_tokens, strip_accents_casefold
-from ..textops import series_arrow, series_from_arrow
+from ..textops import char_histograms, ratio_upper_bound, series_arrow, series_from_arrow
 from .duplicates import group_positions
 from .several import on_every_value
 
 EMPTY = pd.DataFrame({"pos": pd.Series([], dtype=np.int64)})
 REPEATED_DIGIT = "|".join(f"{d}{{5,}}" for d in range(10))  # RE2 has no backreferences
+BLOCK_AFFIX = 4  # ID04 blocking: letters of a token's start and end that must match
 _FIXED_DIGITS = re.compile(r"^\^(?:\\d|\[0-9\])\{(\d+)\}\$$")
 
 
@@ -462,6 +464,71 @@ def _block_pairs(k_strings: list[str], c_strings: list[str], cutoff: float, wind
     return lo[keep], hi[keep], sc[keep].astype(np.float32), evaluated
 
 
+def name_tokens(ctx: Context, key_uniques) -> dict:
+    """The tokens of each distinct name key (``full_name__key`` is space-joined tokens), computed once
+    per run: ``start``/``count`` of each key's tokens in the flat arrays, each token's code, and the
+    codes of its first and of its last ``BLOCK_AFFIX`` letters (blocking keys for ID04)."""
+    return _cached(ctx, "name_tokens", lambda: _name_tokens(key_uniques))
+
+
+def _name_tokens(key_uniques) -> dict:
+    if True:
+        arr = pa.array(np.asarray(key_uniques, dtype=object), type=pa.large_string())
+        lists = pc.split_pattern(arr, " ")
+        flat = pc.list_flatten(lists)
+        offsets = np.asarray(lists.offsets, dtype=np.int64)
+
+        def codes(values) -> np.ndarray:
+            return np.asarray(pc.dictionary_encode(values).indices, dtype=np.int64)
+
+        return {"start": offsets[:-1], "count": np.diff(offsets), "parent": pc.list_parent_indices(lists).to_numpy(),
+                "token": codes(flat), "prefix": codes(pc.utf8_slice_codeunits(flat, 0, BLOCK_AFFIX)),
+                "suffix": codes(pc.utf8_slice_codeunits(flat, -BLOCK_AFFIX, 1 << 30))}
+
+
+def name_histograms(ctx: Context, key_uniques) -> tuple[np.ndarray, np.ndarray]:
+    """Character-count histograms and lengths of the distinct name keys (once per run)."""
+    return _cached(ctx, "name_histograms", lambda: char_histograms(np.asarray(key_uniques, dtype=object)))
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Flat indices start..start+count-1 of every (start, count), in order (vectorised)."""
+    total = int(counts.sum())
+    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+
+
+def _affix_block_pairs(members: np.ndarray, block: np.ndarray, key: np.ndarray, tokens: dict,
+                       ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs inside birth-date blocks by a union of cheap blocking keys: two identities
+    of one block are compared when a token of one shares its first or its last ``BLOCK_AFFIX``
+    letters with a token of the other. One edit changes one token and, in a token of 8+ letters,
+    only one of its two affixes; every other token still matches exactly, so typo-level pairs, token
+    orders and twins (a shared surname) are all kept while strangers sharing only a birth date are
+    not compared. ``members`` are positions (ranks) into ``block``/``key``/``ids``; returns the pairs
+    as rank pairs (lo < hi), sorted, each once, with different IDs."""
+    k = key[members]
+    idx = _expand(tokens["start"][k], tokens["count"][k])
+    ent = np.repeat(members, tokens["count"][k])
+    n_pre = int(tokens["prefix"].max()) + 1 if len(tokens["prefix"]) else 1
+    n_all = n_pre + (int(tokens["suffix"].max()) + 1 if len(tokens["suffix"]) else 1)
+    code = np.r_[tokens["prefix"][idx], tokens["suffix"][idx] + n_pre]
+    ent = np.r_[ent, ent]
+    bkey = np.asarray(block[ent], dtype=np.int64) * n_all + code
+    order = np.argsort(bkey, kind="stable")
+    bkey, ent = bkey[order], ent[order]
+    start = np.flatnonzero(np.r_[True, bkey[1:] != bkey[:-1]])
+    size = np.diff(np.r_[start, len(bkey)])
+    multi = size >= 2
+    start, size = start[multi], size[multi]
+    left, right = _pairs_within_groups(start, size)
+    a, c = ent[left], ent[right]
+    lo, hi = np.minimum(a, c), np.maximum(a, c)
+    keep = ids[lo] != ids[hi]
+    span = np.int64(len(key))
+    pair = unique(lo[keep].astype(np.int64) * span + hi[keep])
+    return pair // span, pair % span
+
+
 def suffix_key(clean: pd.Series) -> pd.Series:
     """Tokens sorted by their reversed spelling (vectorised): 'oscar frias castro' and 'oscar frias
     lastro' sort alike here even though the first-letter typo moves 'lastro' in the prefix order."""
@@ -484,28 +551,32 @@ def _blocks(members: np.ndarray, block: np.ndarray, ids: np.ndarray):
     return srt, start, size, np.add.reduceat(new_id.astype(np.int64), start)
 
 
-def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: int = 2) -> np.ndarray:
+def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: int = 2,
+                    tokens: dict | None = None) -> np.ndarray:
     """Per distinct name key: how many *other* people in this file would carry that full name
     (term-frequency weighting as in probabilistic record linkage, e.g. Splink). The larger of the
     observed count (distinct IDs with exactly this name, minus one) and the chance estimate from
     its tokens' frequencies (``people * prod(share of people with each token)``), both leaving out
     the ``exclude`` people of the pair being judged. A shared common name is weak evidence of one
-    person; a shared rare name strong evidence."""
+    person; a shared rare name strong evidence. ``tokens``: ``name_tokens`` of ``key_uniques``."""
     n_keys = len(key_uniques)
-    ident = pd.DataFrame({"key": i_key.astype(np.int64), "id": i_id.astype(np.int64)}).drop_duplicates()
-    people = max(int(ident["id"].nunique()), 1)
-    observed = np.bincount(ident["key"].to_numpy(), minlength=n_keys).astype(float)
-    lists = pc.split_pattern(pa.array(list(key_uniques), type=pa.large_string()), " ")
-    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
-    tok_code = pd.factorize(pd.Series(pc.list_flatten(lists).to_numpy(zero_copy_only=False)))[0]
+    if not len(i_key):
+        return np.zeros(n_keys)
+    span = np.int64(int(i_id.max()) + 1)
+    pair = unique(i_key.astype(np.int64) * span + i_id)  # distinct (name, ID)
+    key, ident = pair // span, pair % span
+    people = max(int(len(unique(ident))), 1)
+    observed = np.bincount(key, minlength=n_keys).astype(float)
+    tokens = tokens if tokens is not None else _name_tokens(key_uniques)
+    tok_code = tokens["token"]
     if not len(tok_code):
         return np.maximum(observed - exclude, 0)
-    per_token = ident.merge(pd.DataFrame({"key": parent, "tok": tok_code}), on="key")
-    people_with = per_token.drop_duplicates(["tok", "id"])["tok"].value_counts()
-    share = np.zeros(int(tok_code.max()) + 1)
-    share[people_with.index.to_numpy()] = np.maximum(people_with.to_numpy() - exclude, 0) / people
+    count = tokens["count"][key]
+    carriers = unique(tok_code[_expand(tokens["start"][key], count)] * span + np.repeat(ident, count))
+    people_with = np.bincount(carriers // span, minlength=int(tok_code.max()) + 1)
+    share = np.maximum(people_with - exclude, 0) / people
     log_share = np.log(np.maximum(share[tok_code], 1e-12))
-    chance = people * np.exp(np.bincount(parent, weights=log_share, minlength=n_keys))
+    chance = people * np.exp(np.bincount(tokens["parent"], weights=log_share, minlength=n_keys))
     return np.maximum(observed - exclude, chance)
 
 
@@ -539,31 +610,54 @@ def one_person_several_ids(ctx: Context, options: dict):
     cutoff = min(options["min_score"], options["twin_min_score"])
     window, max_block = options["window"], options["max_block"]
     pairs_i, pairs_j, pair_score, pair_nodob = [], [], [], []
-    evaluated = unique_pairs = blocks_done = blocks_capped = 0
+    evaluated = unique_pairs = blocks_done = blocks_capped = bounded = 0
 
     # 1) blocks of one birth date
     dated = np.flatnonzero(i_dob >= 0)
     if len(dated):
-        srt, bstart, bsize, n_ids = _blocks(dated, i_dob, i_id)
-        for s, size in zip(bstart[n_ids >= 2], bsize[n_ids >= 2]):
+        srt, bstart, bsize, n_ids = _blocks(dated, i_dob, i_id)  # rank r is identity srt[r]
+        compare = n_ids >= 2
+        capped = compare & (bsize > max_block)
+        blocks_done, blocks_capped = int(compare.sum()), int(capped.sum())
+        rank_lo, rank_hi, rank_score = [], [], []
+        small = compare & ~capped
+        if small.any():
+            ranks = _expand(bstart[small], bsize[small])
+            lo, hi = _affix_block_pairs(ranks, i_dob[srt], i_key[srt], name_tokens(ctx, key_uniques), i_id[srt])
+            ka, kc = i_key[srt[lo]], i_key[srt[hi]]
+            # character counts bound fuzz.ratio from above (both keys hold the same characters):
+            # most pairs that share only a common token are dropped before the scorer
+            hist, length = name_histograms(ctx, key_uniques)
+            near = ratio_upper_bound(hist, length, ka, kc) >= cutoff - 1e-9
+            lo, hi, ka, kc = lo[near], hi[near], ka[near], kc[near]
+            bounded += int((~near).sum())
+            sc = np.maximum(
+                process.cpdist(key_str[ka].tolist(), key_str[kc].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff,
+                               dtype=np.float32, workers=-1),
+                process.cpdist(suffix_str[ka].tolist(), suffix_str[kc].tolist(), scorer=fuzz.ratio,
+                               score_cutoff=cutoff, dtype=np.float32, workers=-1))
+            evaluated += 2 * len(lo)
+            unique_pairs += len(lo)
+            hit = sc != 0
+            rank_lo.append(lo[hit]); rank_hi.append(hi[hit]); rank_score.append(sc[hit])  # noqa: E702
+        for s, size in zip(bstart[capped], bsize[capped]):  # a default date's huge block: sorted windows
             members_blk = srt[s:s + size]
             kl = key_str[i_key[members_blk]].tolist()
             cl = suffix_str[i_key[members_blk]].tolist()
-            if size > max_block:
-                blocks_capped += 1
-            a, c, sc, ev = _block_pairs(kl, cl, cutoff, window if size > max_block else max(size, window))
+            a, c, sc, ev = _block_pairs(kl, cl, cutoff, window)
             evaluated += ev
-            unique_pairs += int(size * (size - 1) // 2 if size <= max_block else ev // 4)
-            blocks_done += 1
-            if len(a):
-                ga, gc = members_blk[a], members_blk[c]
-                keep = i_id[ga] != i_id[gc]
-                pairs_i.append(ga[keep]); pairs_j.append(gc[keep]); pair_score.append(sc[keep].astype(float))  # noqa: E702
-                pair_nodob.append(np.zeros(int(keep.sum()), dtype=bool))
+            unique_pairs += int(ev // 4)
+            keep = i_id[members_blk[a]] != i_id[members_blk[c]]
+            rank_lo.append(s + a[keep]); rank_hi.append(s + c[keep]); rank_score.append(sc[keep])  # noqa: E702
+        if rank_lo:
+            lo, hi, sc = np.concatenate(rank_lo), np.concatenate(rank_hi), np.concatenate(rank_score)
+            order_ = np.lexsort((hi, lo))  # block by block, as the pairs of each block come
+            pairs_i.append(srt[lo[order_]]); pairs_j.append(srt[hi[order_]])  # noqa: E702
+            pair_score.append(sc[order_].astype(float)); pair_nodob.append(np.zeros(len(lo), dtype=bool))  # noqa: E702
 
     # 2) no usable birth date: same sorted-token name, different ID (low confidence)
     if options["match_without_birth_date"]:
-        nodob_keys = np.unique(i_key[i_dob < 0])
+        nodob_keys = unique(i_key[i_dob < 0])
         cand = np.flatnonzero(np.isin(i_key, nodob_keys))
         if len(cand):
             srt, gstart, gsize, n_ids = _blocks(cand, i_key, i_id)
@@ -583,7 +677,7 @@ def one_person_several_ids(ctx: Context, options: dict):
                                    "pairs_compared": unique_pairs, "evaluations": evaluated})
     pi, pj = np.concatenate(pairs_i), np.concatenate(pairs_j)
     base, nodob = np.concatenate(pair_score), np.concatenate(pair_nodob)
-    needed = np.unique(np.r_[rep[pi], rep[pj]])
+    needed = unique(np.r_[rep[pi], rep[pj]])
     sub_names = f["full_name"].iloc[needed]
     full_names = dict(zip(needed.tolist(), sub_names.to_numpy(dtype=object, na_value=None)))
     cleans = dict(zip(needed.tolist(), f["full_name__clean"].iloc[needed].to_numpy(dtype=object, na_value=None)))
@@ -598,8 +692,8 @@ def one_person_several_ids(ctx: Context, options: dict):
                 for p, v in zip(needed.tolist(), surname_clean.to_numpy(dtype=object, na_value=None))}
     out = {k: [] for k in ("pos", "related", "score", "confidence", "other_row", "reason", "severity")}
     min_score, penalty, gap = options["min_score"], options["twin_penalty"], options["twin_id_gap"]
-    others = name_commonness(key_uniques, i_key, i_id)  # other people expected to carry each name
-    people = max(int(len(np.unique(i_id))), 1)
+    others = name_commonness(key_uniques, i_key, i_id, tokens=name_tokens(ctx, key_uniques))  # other people expected to carry each name
+    people = max(int(len(unique(i_id))), 1)
     dob_people = np.bincount(i_dob[i_dob >= 0], minlength=int(i_dob.max()) + 1 if (i_dob >= 0).any() else 0)
     common_at, chance_medium, chance_low = options["common_name_others"], options["chance_medium"], \
         options["chance_low"]
@@ -676,6 +770,7 @@ def one_person_several_ids(ctx: Context, options: dict):
     hits = pd.DataFrame(out)
     hits["field"] = "national_id"
     stats = {"blocks": blocks_done, "blocks_capped": blocks_capped, "pairs_compared": unique_pairs,
+             "pairs_ruled_out_by_character_counts": bounded,
              "evaluations": evaluated, "candidate_pairs": int(len(pi)), "findings": int(len(hits))}
     return CheckResult(hits, stats)
 
@@ -726,7 +821,7 @@ def id_out_of_sequence(ctx: Context, options: dict):
     w = options["spread_window_years"]
     order = np.argsort(year[ok], kind="stable")
     ys, vs = year[ok][order], number[ok][order]
-    uy = np.unique(ys)
+    uy = unique(ys)
     lo, hi = np.searchsorted(ys, uy - w, "left"), np.searchsorted(ys, uy + w, "right")
     level = np.array([np.median(vs[a:b]) for a, b in zip(lo, hi)])
     counts = np.searchsorted(ys, uy, "right") - np.searchsorted(ys, uy, "left")
