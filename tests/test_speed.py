@@ -20,3 +20,32 @@ def test_db09_reads_a_birth_date_column_held_in_several_arrow_chunks():
     frame = pd.DataFrame({"birth_date": pd.Series(pd.arrays.ArrowStringArray(chunked))})
     lists = birth_date_lists(_Ctx(frame))
     assert lists.to_pylist() == [["01/02/1980"], [], ["1970-01-18; 1965-03-29"]]
+
+
+def test_id_shapes_by_byte_table_match_the_re2_reference():
+    from dbhygiene.checks.id_shape import _shapes_re2, shapes
+
+    values = pa.array(["CJ11021747671", "12.345.678", None, "ÑA12", "", "x-9", "ΔΣ12", "Ab", "١٢3"],
+                      type=pa.large_string())
+    assert shapes(values).to_pylist() == _shapes_re2(values).to_pylist()
+    assert shapes(values.slice(3, 4)).to_pylist() == ["AA99", "", "A-9", "AA99"]
+
+
+def test_mask_id_fast_path_matches_the_character_walk():
+    import re
+
+    from dbhygiene.redact import mask_id
+
+    alnum = re.compile(r"[^\W_]")
+
+    def walk(value: str) -> str:
+        value = value.strip()
+        hide = len(alnum.findall(value)) - len(alnum.findall(value)) // 3
+        out, seen = [], 0
+        for ch in value:
+            out.append("*" if alnum.match(ch) and seen < hide else ch)
+            seen += bool(alnum.match(ch))
+        return "".join(out)
+
+    for value in ["20123456", "AB12", "x", " 123 ", "12.345.678", "Ñ12", "²3", "", "a_b", "١٢٣٤", "ab cd"]:
+        assert mask_id(value) == walk(value)

@@ -77,6 +77,14 @@ class Context:
         """Per-run store for values several rules share (factorized columns, ages...)."""
         return self._memo.setdefault(namespace, {})
 
+    def factorized(self, column: str) -> tuple[np.ndarray, Any]:
+        """``pd.factorize`` of a frame column (NA as -1), computed once per run: identity rules and the
+        verdict's person codes factorize the same million IDs and name keys."""
+        memo = self.memo("factorized")
+        if column not in memo:
+            memo[column] = pd.factorize(self.frame[column], use_na_sentinel=True)
+        return memo[column]
+
     def has(self, *names: str) -> bool:
         return all(n in self.frame.columns for n in names)
 

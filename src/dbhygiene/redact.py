@@ -76,6 +76,9 @@ def initials(name: str) -> str:
 def mask_id(value: str) -> str:
     """Letters and digits masked but for the last third of them (rounded down); punctuation kept."""
     value = value.strip()
+    if value.isalnum():  # letters and digits only (most IDs): no punctuation to keep in place
+        hide = len(value) - len(value) // 3
+        return "*" * hide + value[hide:]
     chars = _ALNUM.findall(value)
     keep = len(chars) // 3
     hide = len(chars) - keep

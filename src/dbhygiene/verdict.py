@@ -23,6 +23,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
+from .arrays import unique
 from .catalogue import RuleSpec
 from .principles import Principles
 
@@ -38,7 +39,7 @@ class _SourceFindings:
     """One source's findings as arrays (built in one pass), and its records' person codes."""
 
     def __init__(self, index: int, source):
-        self.index, self.frame = index, source.ctx.frame
+        self.index, self.frame, self.ctx = index, source.ctx.frame, source.ctx
         fs = source.result.findings
         self.rule = np.array([f.rule for f in fs], dtype=object)
         self.sev = np.array([SEVERITY_CODE[f.severity] for f in fs], dtype=np.int8)
@@ -54,7 +55,7 @@ class _SourceFindings:
         rows = self.row[serious & (self.row > 0)]
         if len(self.rel_finding):
             rows = np.concatenate([rows, self.rel_row[serious[self.rel_finding]]])
-        return np.unique(rows) - 1
+        return unique(rows) - 1
 
     def person_codes(self) -> np.ndarray:
         """Per record an integer person code: the normalised ID, else name key and birth date, else the record."""
@@ -64,7 +65,8 @@ class _SourceFindings:
             def codes(*names):
                 for name in names:
                     if name in frame.columns:
-                        c, uniq = pd.factorize(frame[name])
+                        shared = getattr(self.ctx, "factorized", None)  # shared with the identity rules
+                        c, uniq = shared(name) if shared is not None else pd.factorize(frame[name])
                         return c.astype(np.int64), len(uniq)
                 return np.full(n, -1, dtype=np.int64), 0
 
@@ -173,7 +175,7 @@ def compute_verdict(sources: list, selected_codes: list[str], catalogue: dict[st
             pos = t.positions(serious)
             records += len(pos)
             if len(tables) == 1:
-                people = len(np.unique(t.person_codes()[pos]))
+                people = len(unique(t.person_codes()[pos]))
             elif len(pos):
                 labels |= t.person_labels(pos)
         if len(tables) > 1:

@@ -15,14 +15,33 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import textops
 from ..engine import CheckResult, Context, implements
 from .identity import EMPTY, id_codes
 
 
-def shapes(values: pa.Array) -> pa.Array:
-    """'CJ11021747671' -> 'AA99999999999' (vectorised, RE2)."""
+_SHAPE_BYTE = np.arange(256, dtype=np.uint8)  # ASCII digits -> '9', ASCII letters -> 'A', the rest kept
+_SHAPE_BYTE[ord("0"):ord("9") + 1] = ord("9")
+_SHAPE_BYTE[ord("A"):ord("Z") + 1] = ord("A")
+_SHAPE_BYTE[ord("a"):ord("z") + 1] = ord("A")
+
+
+def _shapes_re2(values: pa.Array) -> pa.Array:
     out = pc.replace_substring_regex(values, r"[0-9]", "9")
     return pc.replace_substring_regex(out, r"\pL", "A")
+
+
+def shapes(values: pa.Array) -> pa.Array:
+    """'CJ11021747671' -> 'AA99999999999' (vectorised). ASCII values are translated byte by byte
+    (a table lookup; the IDs are nearly all ASCII); values with other characters go through RE2."""
+    arr = values if values.type == pa.large_string() else values.cast(pa.large_string())
+    offsets, data = textops.parts(arr)
+    out = textops.build(offsets, _SHAPE_BYTE[data], arr)
+    wide = np.flatnonzero(data >= 0x80)
+    if len(wide):
+        rows = np.flatnonzero(np.diff(np.searchsorted(wide, offsets)) > 0)  # values holding a non-ASCII byte
+        out = textops.scatter(out, rows, _shapes_re2(arr.take(pa.array(rows))))
+    return out
 
 
 def describe_shape(shape: str) -> str:
@@ -46,7 +65,9 @@ def id_shape_outlier(ctx: Context, options: dict):
     if usable.sum() < options["min_values"] or not len(distinct):
         return CheckResult(EMPTY, None)
     u_shape = shapes(pa.array(distinct.to_numpy(dtype=object), type=pa.large_string()))
-    s_codes, s_uniques = pd.factorize(pd.Series(u_shape.to_numpy(zero_copy_only=False), dtype=object))
+    encoded = pc.dictionary_encode(u_shape)  # distinct shapes: a handful
+    s_codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
+    s_uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
     row_shape = s_codes[np.where(usable, codes, 0)]
     counts = np.bincount(row_shape[usable], minlength=len(s_uniques))
     total = int(usable.sum())

@@ -106,7 +106,7 @@ def _cached(ctx: Context, name: str, build):
 def id_codes(ctx: Context, column: str = "national_id__norm") -> tuple[np.ndarray, pd.Series, np.ndarray]:
     """(code per record, -1 if blank; distinct normalised IDs; placeholder flag per record)."""
     def build():
-        codes, uniques = pd.factorize(ctx.frame[column], use_na_sentinel=True)
+        codes, uniques = ctx.factorized(column)
         distinct = pd.Series(uniques, dtype="str")
         placeholder = np.r_[is_placeholder_id(distinct, ctx.profile), False][codes]
         return codes, distinct, placeholder
@@ -514,7 +514,7 @@ def _affix_block_pairs(members: np.ndarray, block: np.ndarray, key: np.ndarray, 
     code = np.r_[tokens["prefix"][idx], tokens["suffix"][idx] + n_pre]
     ent = np.r_[ent, ent]
     bkey = np.asarray(block[ent], dtype=np.int64) * n_all + code
-    order = np.argsort(bkey, kind="stable")
+    order = np.argsort(bkey)  # ties in any order: pairs are deduplicated and sorted below
     bkey, ent = bkey[order], ent[order]
     start = np.flatnonzero(np.r_[True, bkey[1:] != bkey[:-1]])
     size = np.diff(np.r_[start, len(bkey)])
@@ -592,7 +592,7 @@ def one_person_several_ids(ctx: Context, options: dict):
         dob_code = pd.factorize(dates, use_na_sentinel=True)[0]
     else:
         dob_code = np.full(n, -1)
-    key_code, key_uniques = pd.factorize(f["full_name__key"], use_na_sentinel=True)
+    key_code, key_uniques = ctx.factorized("full_name__key")
     # the suffix-sorted key has the same tokens as full_name__key, so it is built from its distinct values
     suffix_str = np.asarray(suffix_key(pd.Series(key_uniques, dtype="str")).to_numpy(dtype=object), dtype=object)
     rows = np.flatnonzero(usable)
@@ -761,8 +761,10 @@ def one_person_several_ids(ctx: Context, options: dict):
                 continue
         out["pos"].append(later)
         out["other_row"].append(first + 1)
-        related = np.union1d(rows[_rows_of(*members, a)], rows[_rows_of(*members, c)])
-        out["related"].append(related.tolist())
+        if sizes[a] == 1 and sizes[c] == 1:  # one record each (the usual case)
+            out["related"].append(sorted({ra, rc}))
+        else:
+            out["related"].append(np.union1d(rows[_rows_of(*members, a)], rows[_rows_of(*members, c)]).tolist())
         out["score"].append(score)
         out["confidence"].append(conf)
         out["reason"].append(reason)

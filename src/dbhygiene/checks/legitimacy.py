@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import textops
 from ..engine import CheckResult, Context, implements
 from ..normalise import strip_accents_casefold
 from .dates import Ages, ages_at, ages_at_listing, calendar_age, profile_value, ymd
@@ -43,14 +44,37 @@ def clean_terms(terms) -> set[str]:
 
 
 class Distinct:
-    """A text column as factorize codes over its distinct stripped values, and those values cleaned."""
+    """A text column as factorize codes over its distinct stripped values, and those values cleaned.
+
+    The column is factorized once as written; stripping and cleaning run on its distinct values
+    (a warrant-reference column has nearly one per record, an offence column a few dozen), and the
+    Python object arrays ``raw`` and ``clean`` are built only when a rule asks for them."""
 
     def __init__(self, values: pd.Series):
-        codes, uniques = pd.factorize(values.str.strip(), use_na_sentinel=True)
-        self.codes = codes
-        self.raw = np.asarray(uniques, dtype=object)
-        self.clean = strip_accents_casefold(pd.Series(self.raw, dtype="str")).fillna("").to_numpy(dtype=object)
-        self.counts = np.bincount(codes[codes >= 0], minlength=len(self.raw))
+        encoded = pc.dictionary_encode(textops.series_arrow(values))
+        first = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
+        stripped = pc.utf8_trim_whitespace(encoded.dictionary)
+        # distinct stripped values, in order of first appearance (as factorizing the stripped column)
+        again = pc.dictionary_encode(stripped)
+        to_stripped = np.asarray(again.indices, dtype=np.int64)
+        self.codes = np.where(first >= 0, to_stripped[np.where(first >= 0, first, 0)], -1) if len(to_stripped) \
+            else first
+        self._raw_arrow = again.dictionary
+        self._clean_arrow = pc.fill_null(textops.clean_names(self._raw_arrow), "")
+        self.counts = np.bincount(self.codes[self.codes >= 0], minlength=len(self._raw_arrow))
+        self._raw = self._clean = None
+
+    @property
+    def raw(self) -> np.ndarray:
+        if self._raw is None:
+            self._raw = np.asarray(self._raw_arrow.to_pylist(), dtype=object)
+        return self._raw
+
+    @property
+    def clean(self) -> np.ndarray:
+        if self._clean is None:
+            self._clean = np.asarray(self._clean_arrow.to_pylist(), dtype=object)
+        return self._clean
 
     def broadcast(self, per_value: np.ndarray, fill) -> np.ndarray:
         """Per-record array from a per-distinct-value array; NA records get ``fill``."""
@@ -60,11 +84,15 @@ class Distinct:
 
     def missing(self, no_data: set[str]) -> np.ndarray:
         """Per distinct value: blank, punctuation only, or a no-data mark ("S/D", "NO CONSTA")."""
-        return np.fromiter((c == "" or c in no_data for c in self.clean), dtype=bool, count=len(self.clean))
+        marks = pa.array(sorted(no_data | {""}), type=self._clean_arrow.type)
+        return np.asarray(pc.is_in(self._clean_arrow, value_set=marks), dtype=bool)
 
     def value_of(self, pos: np.ndarray) -> np.ndarray:
         codes = self.codes[pos]
-        return np.where(codes >= 0, self.raw[np.where(codes >= 0, codes, 0)], "").astype(object)
+        if not len(codes):
+            return np.zeros(0, dtype=object)
+        taken = self._raw_arrow.take(pa.array(np.where(codes >= 0, codes, 0)))
+        return np.where(codes >= 0, np.asarray(taken.to_pylist(), dtype=object), "").astype(object)
 
 
 def distinct(ctx: Context, field: str) -> Distinct:
@@ -306,41 +334,45 @@ def entity_marks(ctx: Context) -> np.ndarray:
         return out
     markers = clean_terms(ctx.profile.get("entity_markers"))
     suffixes = clean_terms(ctx.profile.get("entity_suffixes"))
-    codes, uniques = pd.factorize(ctx.frame["full_name__clean"], use_na_sentinel=True)
-    if not len(uniques):
+    encoded = pc.dictionary_encode(textops.series_arrow(ctx.frame["full_name__clean"]))
+    codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
+    arr = encoded.dictionary  # the distinct names, in order of first appearance
+    if not len(arr):
         memo["entity"] = out
         return out
-    arr = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
     lists = pc.split_pattern(arr, " ")
     flat = pc.list_flatten(lists)
     parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
-    offsets = lists.offsets.to_numpy(zero_copy_only=False)
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
 
     def token_in(words) -> np.ndarray:
         if not words:
             return np.zeros(len(flat), dtype=bool)
-        found_ = pc.is_in(flat, pa.array(sorted(words), pa.large_string()))
+        found_ = pc.is_in(flat, pa.array(sorted(words), flat.type))
         return pc.fill_null(found_, False).to_numpy(zero_copy_only=False)
 
-    found = np.full(len(uniques), None, dtype=object)
-    flat_np = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=object)
+    def tokens_at(idx: np.ndarray) -> np.ndarray:
+        return np.asarray(flat.take(pa.array(idx, type=pa.int64())).to_pylist(), dtype=object)
+
+    found = np.full(len(arr), None, dtype=object)
     idx = np.flatnonzero(token_in({t for t in markers if " " not in t}))[::-1]
-    found[parents[idx]] = flat_np[idx]  # reversed: the first marker of each name wins
+    found[parents[idx]] = tokens_at(idx)  # reversed: the first marker of each name wins
     multi = sorted((t for t in markers if " " in t), key=len, reverse=True)
-    cand = np.zeros(len(uniques), dtype=bool)
+    cand = np.zeros(len(arr), dtype=bool)
     cand[parents[token_in({t.split()[-1] for t in multi})]] = True
     for i in np.flatnonzero(cand & pd.isna(found)):
-        value = f" {uniques[i]} "
+        value = f" {arr[int(i)].as_py()} "
         found[i] = next((t for t in multi if f" {t} " in value), None)
     # suffixes: names whose last token is a suffix's last word or a single letter ("S.A." -> "s a")
     nonempty = offsets[1:] > offsets[:-1]
-    last = np.full(len(uniques), "", dtype=object)
-    last[nonempty] = flat_np[offsets[1:][nonempty] - 1]
-    ends = {t.split()[-1] for t in suffixes}
-    cand = np.fromiter((t in ends or len(t) == 1 for t in last), dtype=bool, count=len(last)) & pd.isna(found)
+    last = flat.take(pa.array(np.where(nonempty, offsets[1:] - 1, 0), type=pa.int64())) if len(flat) \
+        else pa.array([""] * len(arr), flat.type)
+    ends = pa.array(sorted({t.split()[-1] for t in suffixes}), flat.type)
+    suffix_like = pc.or_(pc.is_in(last, value_set=ends), pc.equal(pc.utf8_length(last), 1))
+    cand = nonempty & np.asarray(pc.fill_null(suffix_like, False), dtype=bool) & pd.isna(found)
     ci = np.flatnonzero(cand)
     if len(ci):
-        first = np.full(len(uniques), -1, dtype=np.int64)
+        first = np.full(len(arr), -1, dtype=np.int64)
         valid = codes >= 0
         first[codes[valid][::-1]] = np.flatnonzero(valid)[::-1]
         raw = ctx.frame["full_name"].iloc[first[ci]].str.replace(".", "", regex=False)

@@ -97,16 +97,17 @@ def several_birth_dates(ctx: Context, options: dict):
     if len(flat) == 0:
         return None
     parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
-    codes, distinct = pd.factorize(pd.Series(flat.to_numpy(zero_copy_only=False), dtype=object))
-    pieces = _split_distinct([str(v) for v in distinct])
+    encoded = pc.dictionary_encode(flat)  # each distinct value is split and parsed once
+    codes = np.asarray(encoded.indices, dtype=np.int64)
+    pieces = _split_distinct([str(v) for v in encoded.dictionary.to_pylist()])
     # expand: one entry per (record, date written), each distinct date parsed once
     piece_counts = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
     piece_start = np.concatenate(([0], np.cumsum(piece_counts)[:-1]))
-    piece_text = [t for p in pieces for t in p]
+    piece_code, text_distinct = pd.factorize(pd.Series([t.strip() for p in pieces for t in p], dtype=object))
     reps = piece_counts[codes]
     rec = np.repeat(parent, reps)
     idx = np.repeat(piece_start[codes], reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
-    text_codes, text_distinct = pd.factorize(pd.Series(np.asarray(piece_text, dtype=object)[idx]).str.strip())
+    text_codes = piece_code[idx]
     lo_d, hi_d = _intervals(pd.Series(text_distinct, dtype="str"), ctx)
     lo, hi = lo_d[text_codes], hi_d[text_codes]
     dated = lo <= hi
