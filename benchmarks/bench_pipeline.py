@@ -27,6 +27,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -72,25 +73,32 @@ def ensure_file(path: Path | None, rows: int, seed: int) -> Path:
 def pipeline(path: Path, specs, timings: dict, memory: dict | None):
     def mark(stage, t0):
         timings.setdefault(stage, []).append(time.perf_counter() - t0)
+        timings.setdefault(stage + ":cpu", []).append(time.process_time() - cpu[stage])
         if memory is not None:
             memory[stage] = (peak_mb(), current_mb())
 
+    cpu = {}
+    cpu["load"] = time.process_time()
     t = time.perf_counter()
     loaded = load(path)
     mark("load", t)
+    cpu["map"] = time.process_time()
     t = time.perf_counter()
     profile = load_profile(PROFILE)
     mapping = map_columns(list(loaded.frame.columns))
     mark("map", t)
+    cpu["normalise"] = time.process_time()
     t = time.perf_counter()
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=AS_OF)
     mark("normalise", t)
     ctx = Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
                   as_of=AS_OF, lines=loaded.lines, date_notes=norm.date_notes,
                   malformed_rows=loaded.malformed_rows, load_notes=loaded.notes)
+    cpu["check"] = time.process_time()
     t = time.perf_counter()
     result = run(ctx, specs)
     mark("check", t)
+    cpu["report"] = time.process_time()
     t = time.perf_counter()
     report = Report(tool={"name": "dbhygiene", "version": __version__}, as_of=AS_OF.isoformat(), profile=PROFILE,
                     sources=[SourceReport(ctx, result)], selected_rules=[s.code for s in specs])
@@ -117,6 +125,131 @@ def recoded(path: Path, encoding: str) -> Path:
     return out
 
 
+# ------------------------------------------------------------------ --write-readme: the figures table
+
+README = Path(__file__).with_name("README.md")
+BEGIN, END = "<!-- figures:begin (bench_pipeline.py --write-readme) -->", "<!-- figures:end -->"
+
+
+def _med(values) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def timed_process(cmd: list[str], env=None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a whole process, by GNU time when present."""
+    gnu = Path("/usr/bin/time")
+    if gnu.exists():
+        out = subprocess.run([str(gnu), "-f", "@@ %e %M", *cmd], capture_output=True, text=True, env=env)
+        if "exited with non-zero status 2" in out.stderr or out.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr}")
+        line = [ln for ln in out.stderr.splitlines() if ln.startswith("@@ ")][-1].split()
+        return float(line[1]), int(line[2]) / 1024
+    t = time.perf_counter()
+    subprocess.run(cmd, capture_output=True, env=env)
+    return time.perf_counter() - t, float("nan")
+
+
+def figures(path: Path, repeat: int, timings: dict, rows: int, findings: int, sep: str, encoding: str) -> str:
+    py = sys.executable
+    out = Path(tempfile.gettempdir()) / f"dbhygiene_bench_report_{os.getpid()}.json"
+    check = [py, "-m", "dbhygiene", "check", str(path), "--profile", PROFILE, "--as-of", AS_OF.isoformat(),
+             "-f", "json", "-o", str(out), "--quiet"]
+    bare = [py, "-c", f"import pandas; pandas.read_csv({str(path)!r}, sep={sep!r}, encoding={encoding!r})"]
+    whole, peak, bare_t = [], [], []
+    for _ in range(repeat):  # interleaved, so drift on a shared machine hits both alike
+        w, m = timed_process(check)
+        whole.append(w); peak.append(m)  # noqa: E702
+        bare_t.append(timed_process(bare)[0])
+    out.unlink(missing_ok=True)
+    lines = [f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPU(s), "
+             f"{rows:,} rows ({path.stat().st_size / 1e6:.0f} MB, `dbhygiene sample`, {encoding}), profile "
+             f"`{PROFILE}`, every rule; medians of {repeat} runs. Regenerate: "
+             f"`python benchmarks/bench_pipeline.py --rows {rows} --write-readme`.", "",
+             "| whole process | median s | runs | ratio to bare read |", "|---|---|---|---|",
+             f"| `dbhygiene check -f json` ({findings:,} findings), peak RSS {_med(peak):.0f} MB | {_med(whole):.2f} | "
+             f"{', '.join(f'{w:.2f}' for w in whole)} | {_med(whole) / _med(bare_t):.1f}x |",
+             f"| bare `pandas.read_csv` process (same file, sep, encoding) | {_med(bare_t):.2f} | "
+             f"{', '.join(f'{w:.2f}' for w in bare_t)} | 1.0x |", "",
+             "| stage (in process) | median s | CPU s |", "|---|---|---|"]
+    for stage in STAGES:
+        lines.append(f"| {stage} | {_med(timings[stage]):.3f} | {_med(timings[stage + ':cpu']):.3f} |")
+    return "\n".join(lines)
+
+
+def rule_figures(ctx, specs, repeat: int) -> tuple[str, object]:
+    rows = []
+    result = None
+    for spec in specs:
+        wall, cpu = [], []
+        for _ in range(repeat):
+            ctx._memo.clear()  # each rule pays for what it shares with others
+            t, c = time.perf_counter(), time.process_time()
+            res = run(ctx, [spec])
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+        note = ""
+        st = res.stats.get(spec.code) or {}
+        if spec.code == "ID04" and st:
+            note = (f"{st.get('pairs_compared', 0):,} pairs scored, "
+                    f"{st.get('pairs_ruled_out_by_character_counts', 0):,} ruled out by character counts")
+        if res.crashed:
+            note = "CRASHED: " + res.crashed[0]["error"]
+        rows.append((_med(wall), _med(cpu), spec.code, len(res.findings), note))
+    lines = ["| rule (alone, shared values recomputed) | median s | CPU s | findings | note |", "|---|---|---|---|---|"]
+    for wall, cpu, code, n, note in sorted(rows, reverse=True):
+        lines.append(f"| {code} | {wall:.3f} | {cpu:.3f} | {n:,} | {note} |")
+    return "\n".join(lines), result
+
+
+def writer_figures(ctx, specs, repeat: int) -> str:
+    from dbhygiene.report import RenderOptions, renderers
+
+    result = run(ctx, specs)
+    lines = [f"| writer ({len(result.findings):,} findings, into memory) | median s | CPU s | MB |", "|---|---|---|---|"]
+    for fmt in ("json", "sarif", "csv"):
+        wall, cpu, size = [], [], 0
+        for _ in range(repeat):
+            report = Report(tool={"name": "dbhygiene", "version": __version__}, as_of=AS_OF.isoformat(),
+                            profile=PROFILE, sources=[SourceReport(ctx, result)], selected_rules=[s.code for s in specs])
+            report.verdict  # computed once per report, whatever the format
+            buf = io.StringIO()
+            t, c = time.perf_counter(), time.process_time()
+            renderers()[fmt].render(report, buf, RenderOptions())
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+            size = len(buf.getvalue())
+        lines.append(f"| {fmt} | {_med(wall):.3f} | {_med(cpu):.3f} | {size / 1e6:.1f} |")
+    return "\n".join(lines)
+
+
+def startup_figures(repeat: int) -> str:
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        small = Path(tmp) / "ten.csv"
+        small.write_text("nombre;dni;fecha nacimiento\n" + "".join(
+            f"PEREZ{k}, JUAN;{20123450 + k};01/02/198{k}\n" for k in range(10)), encoding="utf-8")
+        cases = {"`python -c pass`": [py, "-c", "pass"], "`dbhygiene --version`": [py, "-m", "dbhygiene", "--version"],
+                 "`dbhygiene check` (10 rows, json)": [py, "-m", "dbhygiene", "check", str(small), "-f", "json",
+                                                       "-o", str(Path(tmp) / "out.json"), "--quiet"]}
+        got = {name: _med([timed_process(cmd)[0] for _ in range(repeat)]) for name, cmd in cases.items()}
+    base = got["`python -c pass`"]
+    lines = ["| startup | median s | over bare interpreter |", "|---|---|---|"]
+    for name, value in got.items():
+        lines.append(f"| {name} | {value:.2f} | {value - base:.2f} |")
+    return "\n".join(lines)
+
+
+def write_readme(text: str) -> None:
+    old = README.read_text(encoding="utf-8")
+    block = f"{BEGIN}\n{text}\n{END}"
+    if BEGIN in old and END in old:
+        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    else:
+        new = old.rstrip("\n") + "\n\n## Current figures\n\n" + block + "\n"
+    README.write_text(new, encoding="utf-8")
+    print(f"wrote the figures into {README}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -126,6 +259,9 @@ def main(argv=None) -> None:
     ap.add_argument("--encoding", default="cp1252", help="Time the sample re-encoded, e.g. utf-8 (default cp1252).")
     ap.add_argument("--cprofile", action="store_true", help="Profile load+normalise once; print the top 15.")
     ap.add_argument("--per-rule", action="store_true", help="Time each rule alone once; print the slowest.")
+    ap.add_argument("--write-readme", action="store_true",
+                    help="Also time the whole process (against a bare pandas.read_csv process), each rule alone, "
+                         "the JSON/SARIF/CSV writers and startup, and write the tables into benchmarks/README.md.")
     args = ap.parse_args(argv)
 
     path = recoded(ensure_file(args.path, args.rows, args.seed), args.encoding)
@@ -172,6 +308,21 @@ def main(argv=None) -> None:
     print(f"\nbare pandas.read_csv(sep={sep!r}, encoding={encoding!r}): {bare_med:.3f} s median "
           f"(runs {', '.join(f'{b:.3f}' for b in bare)}), {rows / bare_med:,.0f} rows/s")
     print(f"(load + normalise) / bare read = {ln:.3f} / {bare_med:.3f} = {ln / bare_med:.1f}x")
+
+    if args.write_readme:
+        loaded = load(path)
+        profile = load_profile(PROFILE)
+        mapping = map_columns(list(loaded.frame.columns))
+        norm = normalise(loaded.frame, mapping, profile=profile, as_of=AS_OF)
+        ctx = Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
+                      as_of=AS_OF, lines=loaded.lines, date_notes=norm.date_notes)
+        parts = [figures(path, args.repeat, timings, rows, findings, sep, encoding),
+                 rule_figures(ctx, specs, args.repeat)[0], writer_figures(ctx, specs, args.repeat),
+                 startup_figures(max(args.repeat, 5))]
+        del ctx, loaded, norm
+        text = "\n\n".join(parts)
+        print(text)
+        write_readme(text)
 
     if args.per_rule:
         loaded = load(path)
