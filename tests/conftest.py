@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings as hypothesis_settings
 
 from dbhygiene.cli import cli
 
+# Hypothesis profiles (tests/test_fuzz.py): "default" keeps the whole suite quick; "long" is for a
+# run by hand: DBHYGIENE_FUZZ=long pytest tests/test_fuzz.py, or --hypothesis-profile=long.
+hypothesis_settings.register_profile("default", max_examples=20, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("long", max_examples=400, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("DBHYGIENE_FUZZ", "default"))
 
 def pytest_configure(config):
     """Every frame normalise hands to the checks, anywhere in the suite, honours the contract's

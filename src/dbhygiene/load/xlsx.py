@@ -56,7 +56,9 @@ def load_xlsx(data: bytes, facts: SourceFacts, options: Options) -> Loaded:
             width -= 1
         columns = (positional_names(width) if choice.index is None else
                    unique_columns([(h or "").strip() or f"column_{i + 1}" for i, h in enumerate(header[:width])]))
-        body = [r[:width] for r in head[skip:]] + [[cell_text(v) for v in r[:width]] for r in rows]
+        pad = [None] * width  # short and empty sheet rows padded to the header's width
+        body = ([(list(r) + pad)[:width] for r in head[skip:]]
+                + [([cell_text(v) for v in r[:width]] + pad)[:width] for r in rows])
     finally:
         workbook.close()
     frame = pd.DataFrame(body, columns=columns, dtype="str") if body else pd.DataFrame(
