@@ -8,6 +8,7 @@ import io
 import json
 import os
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -192,3 +193,20 @@ def test_hostile_cells_stay_inert_in_history_outputs(tmp_path):
             assert "<script>" not in out
         if fmt == "csv":
             assert "\n=" not in out and ",=" not in out
+
+
+def test_history_json_and_csv_escape_like_the_main_reports(tmp_path):
+    """The history JSON goes through the main JSON report's json_escape (C1 controls, bidi overrides,
+    zero-width characters as \\u escapes; the parsed value unchanged) and its CSV through csv_cell."""
+    raw = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069]")
+    name = "PEREZ\u202e NAUJ\x85\u200b\x9b31m"
+    for d in ("2019-01-01", "2020-01-01"):
+        (tmp_path / f"l\u202e\x9b_{d}.csv").write_text(
+            f"nombre;dni;f nac;fecha alta\n{name};20123456;01/01/2005;01/01/2019\n", encoding="utf-8")
+    paths = sorted(tmp_path.glob("l*.csv"))
+    out = run(*paths, "-f", "json", "--show-pii", "--people", "all").output
+    assert not raw.findall(out), sorted(set(raw.findall(out)))
+    doc = json.loads(out)
+    assert "\u202e" in json.dumps(doc, ensure_ascii=False)  # escaped, not dropped
+    csv_out = run(*paths, "-f", "csv", "--show-pii", "--people", "all").output
+    assert not raw.findall(csv_out.replace("\n", "")), sorted(set(raw.findall(csv_out)))

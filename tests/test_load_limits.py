@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import error_line
+
 from dbhygiene.errors import ConfigError, LoadError
 from dbhygiene.load import Limits, load, parse_size
 from dbhygiene.load.limits import DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE, RATIO_GRACE
@@ -289,3 +291,43 @@ def test_bad_size_option_is_a_usage_error(tmp_path, monkeypatch, run_cli):
     assert result.exit_code == 2
     assert "--max-input-size must be a size" in result.stderr
 
+
+
+def _parquet_of_equal_cells(path, rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    value = "NÚÑEZ, JOSÉ MARÍA " * 6  # ~110 bytes a cell, dictionary- and run-length-encoded to nothing
+    table = pa.table({"nombre": pa.array([value] * rows), "dni": pa.array(["20123456"] * rows)})
+    pq.write_table(table, path, compression="zstd")
+
+
+def test_parquet_over_the_size_limit_is_refused_from_its_footer(tmp_path, run_cli, in_tmp):
+    path = tmp_path / "big.parquet"
+    _parquet_of_equal_cells(path, 100_000)  # ~11 MB of cells in a file of a few KB
+    assert path.stat().st_size < 100_000
+    result = run_cli("check", path, "--max-input-size", "2M")
+    assert result.exit_code == 2
+    line = error_line(result)
+    assert "input size limit of 2 MiB" in line and "Parquet" in line
+    ok = run_cli("columns", path, "--max-input-size", "64M")
+    assert ok.exit_code == 0, ok.output
+
+
+def test_parquet_bomb_is_refused_by_the_ratio_limit():
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dbhygiene.load.parquet import check_parquet_size
+
+    buf = io.BytesIO()
+    rows = 40_000_000  # 2 x 40M equal cells: a table of 80 MB and more from a file of a few hundred KB
+    zeros = pa.array(np.zeros(rows, dtype=np.int8))
+    pq.write_table(pa.table({"x": zeros, "y": zeros}), buf, compression="zstd")
+    del zeros
+    data = buf.getvalue()
+    assert len(data) < 1 << 20
+    with pytest.raises(LoadError, match="expands more than 100-fold"):
+        check_parquet_size(data, "bomb.parquet", Limits())
+    check_parquet_size(data, "bomb.parquet", Limits.from_option(1 << 30))  # --max-input-size lifts the ratio

@@ -17,6 +17,8 @@ import pandas as pd
 
 from . import __version__
 from .history import HISTORY_SCHEMA_VERSION, History, person_labels
+from .report.escape import csv_cell
+from .safe_text import escape, json_escape
 
 COUNT_KEYS = ("records", "people", "added", "new", "returned", "removed", "minors_present", "minors_added")
 TEXT_CAP = 50
@@ -24,15 +26,7 @@ TEXT_CAP = 50
 
 def _safe(value) -> str:
     """Input-derived text for a terminal or a markdown cell: controls shown visibly, one line."""
-    try:
-        from .safe_text import escape  # the shared escaping function, when present
-    except ImportError:  # pragma: no cover - older tree
-        escape = None
-    text = str(value)
-    if escape is not None:
-        return escape(text)
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"<U+{ord(ch):04X}>"
-                   for ch in text)
+    return escape(str(value))
 
 
 def selected_people(history: History, everyone: bool) -> pd.DataFrame:
@@ -92,8 +86,10 @@ def as_dict(history: History, show_pii: bool, everyone: bool = False) -> dict:
 
 
 def render_json(history: History, out, show_pii: bool, everyone: bool = False) -> None:
-    json.dump(as_dict(history, show_pii, everyone), out, ensure_ascii=False, indent=2, default=str)
-    out.write("\n")
+    # the main JSON report's escaping: C1 controls, bidi overrides, zero-width characters and lone
+    # surrogates as \u escapes (json.dumps leaves them raw with ensure_ascii=False)
+    out.write(json_escape(json.dumps(as_dict(history, show_pii, everyone), ensure_ascii=False, indent=2,
+                                     default=str)) + "\n")
 
 
 def render_csv(history: History, out, show_pii: bool, everyone: bool = False) -> None:
@@ -106,13 +102,7 @@ def render_csv(history: History, out, show_pii: bool, everyone: bool = False) ->
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _neutralise(v) for k, v in row.items()})
-
-
-def _neutralise(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})  # the main CSV report's escaping
 
 
 def render_text(history: History, out, show_pii: bool, everyone: bool = False) -> None:

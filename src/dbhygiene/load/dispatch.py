@@ -76,7 +76,7 @@ BINARY: list[BinaryFormat] = [
     BinaryFormat("ole2", lambda data, suffix: sniff_container(data) == "ole2", _refuse_ole2),
     BinaryFormat("xlsx", lambda data, suffix: sniff_container(data) == "zip", _read_xlsx),
     BinaryFormat("parquet", lambda data, suffix: sniff_container(data) == "parquet",
-                 lambda data, facts, options: load_parquet(data, facts)),
+                 lambda data, facts, options: load_parquet(data, facts, options.limits)),
 ]
 
 TEXT: list[TextFormat] = [
