@@ -331,3 +331,27 @@ def test_parquet_bomb_is_refused_by_the_ratio_limit():
     with pytest.raises(LoadError, match="expands more than 100-fold"):
         check_parquet_size(data, "bomb.parquet", Limits())
     check_parquet_size(data, "bomb.parquet", Limits.from_option(1 << 30))  # --max-input-size lifts the ratio
+
+
+@pytest.mark.parametrize("mappable", [False, True])
+def test_a_100k_column_file_is_refused_in_seconds(tmp_path, mappable):
+    """100,000 columns (3 of them mappable, or none) is no export of a list of people: exit 2 naming
+    the column limit, within a CPU cap of 20 s (it used to take minutes)."""
+    names = (["nombre", "dni", "fecha nacimiento"] if mappable else []) + [f"x{i}" for i in range(100_000 - 3 * mappable)]
+    row = ";".join(["PEREZ, JUAN", "20123456", "01/02/1980"] if mappable else []) + ";1" * (100_000 - 3 * mappable)
+    path = tmp_path / "wide.csv"
+    path.write_text(";".join(names) + "\n" + row.lstrip(";") + "\n", encoding="utf-8")
+    code, stderr, _ = run_capped(tmp_path, "check", path, cpu=20, timeout=60)
+    assert code == 2 and "column limit of 16,384" in one_line(stderr)
+
+
+def test_a_file_just_within_the_column_limit_is_read(tmp_path):
+    from dbhygiene.load.limits import MAX_COLUMNS
+
+    path = tmp_path / "w.csv"
+    path.write_text(";".join(["nombre", "dni"] + [f"x{i}" for i in range(MAX_COLUMNS - 2)]) + "\n"
+                    + ";".join(["PEREZ, JUAN", "20123456"] + ["1"] * (MAX_COLUMNS - 2)) + "\n", encoding="utf-8")
+    assert len(load(path).frame.columns) == MAX_COLUMNS
+    path.write_text(";".join(["nombre", "dni"] + [f"x{i}" for i in range(MAX_COLUMNS - 1)]) + "\n", encoding="utf-8")
+    with pytest.raises(LoadError, match="column limit"):
+        load(path)

@@ -76,6 +76,7 @@ def _load_file(path: Path, data: bytes, st, options: Options) -> Loaded:
         facts.compression = "zip"
         facts.member = name
     loaded = read_bytes(data, name, facts, options)
+    options.limits.check_columns(str(path), len(loaded.frame.columns))  # every format (JSON keys, XML paths...)
     loaded.facts.rows = len(loaded.frame)
     return loaded
 

@@ -85,6 +85,8 @@ def load_delimited(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
         raise LoadError(f"{facts.path}: truncated or malformed: a quoted field is never closed")
     layout = None
     first = _first_records(head.rstrip(_TRAILING_STR), facts.delimiter)
+    if first:
+        options.limits.check_columns(facts.path, max(len(r) for r in first))
     choice = find_header(first, header_row=options.header_row, no_header=options.no_header, where=facts.path,
                          unit="line")
     if choice.index is None and choice.positional and first:

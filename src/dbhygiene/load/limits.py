@@ -44,14 +44,25 @@ def human(size: int) -> str:
     return f"{size} bytes"
 
 
+MAX_COLUMNS = 16_384  # Excel's widest sheet (XFD)
+
+
 @dataclass(frozen=True)
 class Limits:
     max_size: int = DEFAULT_MAX_SIZE
+    max_columns: int = MAX_COLUMNS
     max_ratio: float | None = DEFAULT_MAX_RATIO
 
     @classmethod
     def from_option(cls, max_input_size: int | None) -> Limits:
         return cls() if max_input_size is None else cls(max_size=max_input_size, max_ratio=None)
+
+    def check_columns(self, where: str, columns: int) -> None:
+        """A table wider than a spreadsheet can be (Excel's 16,384 columns) is no export of a list of
+        people; refusing it before the table is built keeps a 100k-column file from taking minutes."""
+        if columns > self.max_columns:
+            raise LoadError(f"{where}: {columns} columns exceed the column limit of {self.max_columns:,} "
+                            "(Excel's maximum); is the delimiter right? (--delimiter)")
 
     def check_size(self, where: str, size: int, what: str = "input") -> None:
         if size > self.max_size:
