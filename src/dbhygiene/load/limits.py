@@ -50,8 +50,8 @@ MAX_COLUMNS = 16_384  # Excel's widest sheet (XFD)
 @dataclass(frozen=True)
 class Limits:
     max_size: int = DEFAULT_MAX_SIZE
-    max_columns: int = MAX_COLUMNS
     max_ratio: float | None = DEFAULT_MAX_RATIO
+    max_columns: int = MAX_COLUMNS
 
     @classmethod
     def from_option(cls, max_input_size: int | None) -> Limits:
