@@ -103,6 +103,37 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+AS_OF = __import__("datetime").date(2026, 11, 22)
+
+
+def check_text(tmp_path: Path, text: str, select, **kw):
+    """Check ``text`` written as export.csv with the rules ``select`` (Settings keywords in ``kw``,
+    as-of 2026-11-22 unless given); no rule may crash. Returns (ctx, result)."""
+    from dbhygiene.api import Settings, check_path
+
+    kw.setdefault("as_of", AS_OF)
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    ctx, result = check_path(path, Settings(select=select, **kw))
+    assert not result.crashed, result.crashed
+    return ctx, result
+
+
+def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
+    """An .xlsx with one sheet per item (title -> rows)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def error_line(result) -> str:
     """The single stderr line of a failed run (asserting there is exactly one)."""
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]

@@ -12,21 +12,11 @@ import pytest
 from conftest import error_line
 
 from dbhygiene.load import load
+from conftest import xlsx_bytes
 
 AS_OF = "2026-11-22"
 
 
-def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def report_of(run_cli, path, *extra):

@@ -22,6 +22,7 @@ from dbhygiene.errors import LoadError
 from dbhygiene.load import cp1252_to_utf8, load
 from dbhygiene.load import first_invalid_utf8 as _first_invalid_utf8
 from dbhygiene.load import text as load_text_module
+from conftest import xlsx_bytes
 
 TRICKY = "nombre;dni;fecha;legajo\nPEREZ, JUAN;12.345.678;01/02/1980;007\nGOMEZ, ANA;0020123456;1985;010\n"
 TRICKY_ROWS = [["PEREZ, JUAN", "12.345.678", "01/02/1980", "007"], ["GOMEZ, ANA", "0020123456", "1985", "010"]]
@@ -31,16 +32,6 @@ def cells(loaded) -> list[list]:
     return [[None if v is None or v != v else v for v in row] for row in loaded.frame.astype(object).values.tolist()]
 
 
-def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 # --- delimiters and text cells ---------------------------------------------------------------

@@ -9,18 +9,14 @@ from click.testing import CliRunner
 
 from dbhygiene.api import Settings, check_path
 from dbhygiene.cli import cli
+from conftest import check_text
 
 AS_OF = dt.date(2026, 11, 22)
 HEAD = "nombre;dni;fecha nacimiento;fecha alta;delito;juzgado\n"
 
 
 def run(tmp_path, text, select, **kw):
-    kw.setdefault("as_of", AS_OF)
-    path = tmp_path / "export.csv"
-    path.write_text(text, encoding="utf-8")
-    ctx, result = check_path(path, Settings(select=select, **kw))
-    assert not result.crashed, result.crashed
-    return ctx, result
+    return check_text(tmp_path, text, select, **kw)
 
 
 def rows(result, code=None):
