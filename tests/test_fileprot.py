@@ -71,9 +71,9 @@ def encrypted_workbook(password: str) -> bytes:
     return out.getvalue()
 
 
-def zipcrypto(name: str, data: bytes, password: bytes) -> bytes:
-    """A one-member zip archive stored with traditional PKWARE (ZipCrypto) encryption, written by
-    hand: zipfile reads such archives but cannot write them."""
+def zipcrypto(name: str, data: bytes, password: bytes, deflate: bool = False) -> bytes:
+    """A one-member zip archive with traditional PKWARE (ZipCrypto) encryption, stored or deflated,
+    written by hand: zipfile reads such archives but cannot write them."""
     def crc_byte(k: int, c: int) -> int:
         return zlib.crc32(bytes([c]), k ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
 
@@ -92,13 +92,18 @@ def zipcrypto(name: str, data: bytes, password: bytes) -> bytes:
         update(c)
     crc = zlib.crc32(data)
     header = bytes(range(11)) + bytes([crc >> 24])
+    packed = data
+    if deflate:
+        squeeze = zlib.compressobj(9, zlib.DEFLATED, -15)
+        packed = squeeze.compress(data) + squeeze.flush()
     body = bytearray()
-    for c in header + data:
+    for c in header + packed:
         body.append(c ^ stream_byte())
         update(c)
     fname = name.encode()
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 1, 0, 0, 0x21, crc, len(body), len(data), len(fname), 0) + fname
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 1, 0, 0, 0x21, crc, len(body), len(data),
+    method = 8 if deflate else 0
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 1, method, 0, 0x21, crc, len(body), len(data), len(fname), 0) + fname
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 1, method, 0, 0x21, crc, len(body), len(data),
                           len(fname), 0, 0, 0, 0, 0, 0) + fname
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + len(body), 0)
     return local + bytes(body) + central + end
@@ -322,6 +327,19 @@ def test_an_encrypted_zip_member_is_recognised_and_opens_with_its_password(tmp_p
     assert report["sources"][0]["rows"] == 2 and "decrypted" in fp(report)["FP02"][0]["message"]
     code, out = check(path, "--password-env", "ZPW", env={"ZPW": "nope"})
     assert code == 2 and "wrong password" in out["error"]
+
+
+def test_an_encrypted_zip_bomb_is_held_to_the_input_limits_once_decrypted(tmp_path):
+    """The member is decrypted by the same streaming reader as any zip member: a deflated member of
+    zeros that expands past the ratio limit is refused, never expanded in full."""
+    blob = zipcrypto("bomb.csv", b"nombre;dni\n" + bytes(200 << 20), b"pw", deflate=True)
+    assert len(blob) < 1 << 20
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:  # a real archive: the first bytes decrypt
+        with zf.open("bomb.csv", pwd=b"pw") as fh:
+            assert fh.read(11) == b"nombre;dni\n"
+    path = export(tmp_path / "a", name="bomb.zip", data=blob)
+    code, out = check(path, "--password-env", "ZPW", env={"ZPW": "pw"})
+    assert code == 2 and "expansion ratio limit" in out["error"]
 
 
 def test_openpgp_and_age_are_recognised_and_text_starting_with_accents_is_not():

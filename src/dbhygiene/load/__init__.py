@@ -72,7 +72,7 @@ def _load_file(path: Path, data: bytes, st, options: Options) -> Loaded:
         facts.compression = "gzip"
         name = name[:-3] if name.lower().endswith(".gz") else name
     elif kind == "zip" and not is_xlsx(data):
-        data, name = unzip_single(path, data, options.limits)
+        data, name = unzip_single(path, data, options.limits, options.password)
         facts.compression = "zip"
         facts.member = name
     loaded = read_bytes(data, name, facts, options)

@@ -36,7 +36,9 @@ def is_xlsx(data: bytes) -> bool:
         return False
 
 
-def unzip_single(path: Path, data: bytes, limits: Limits) -> tuple[bytes, str]:
+def unzip_single(path: Path, data: bytes, limits: Limits, password: str | None = None) -> tuple[bytes, str]:
+    """The one member of a zip archive (decrypted with ``password`` when it is ZipCrypto-encrypted),
+    decompressed a piece at a time under the size and expansion limits."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = [i for i in zf.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
@@ -46,12 +48,14 @@ def unzip_single(path: Path, data: bytes, limits: Limits) -> tuple[bytes, str]:
             member = members[0]
             # zipfile never returns more than the size the archive declares; judge that first
             limits.check_expansion(str(path), member.file_size, member.compress_size, "zip member")
-            with zf.open(member) as fh:
+            with zf.open(member, pwd=password.encode("utf-8") if password is not None else None) as fh:
                 pieces = ((piece, member.compress_size) for piece in iter(lambda: fh.read(CHUNK), b""))
                 return _bounded(path, pieces, limits, "zip member"), member.filename
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, zlib.error) as exc:
         raise LoadError(f"{path}: zip archive is truncated or corrupt ({exc})") from None
-    except RuntimeError as exc:  # encrypted member
+    except RuntimeError as exc:  # encrypted member: no password, or the wrong one
+        if password is not None and "password" in str(exc).lower():
+            raise LoadError(f"{path}: cannot decrypt the zip member (wrong password)") from None
         raise LoadError(f"{path}: cannot open zip member ({exc})") from None
     except NotImplementedError as exc:  # compression method zipfile cannot read
         raise LoadError(f"{path}: cannot open zip member ({exc})") from None

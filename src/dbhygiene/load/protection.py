@@ -119,7 +119,8 @@ def _zip_encryption(data: bytes) -> str | None:
 
 
 def decrypt(data: bytes, encrypted: str, password: str, where: str) -> bytes:
-    """The decrypted bytes, in memory (never on disk). A wrong password or an encryption this tool
+    """The decrypted bytes, in memory (never on disk); a ZipCrypto archive is returned as it is, for
+    the zip reader to decrypt (``archive.unzip_single``). A wrong password or an encryption this tool
     cannot open is an input error."""
     if encrypted.startswith("Office"):
         import msoffcrypto
@@ -135,27 +136,9 @@ def decrypt(data: bytes, encrypted: str, password: str, where: str) -> bytes:
             raise LoadError(f"{where}: cannot decrypt the Office file ({reason})") from None
         return out.getvalue()
     if encrypted == "zip member encrypted (ZipCrypto)":
-        return _unzip_with_password(data, password, where)
+        return data  # the zip reader decrypts the member as it streams it, under the input limits
     raise LoadError(f"{where}: {encrypted} cannot be decrypted by dbhygiene; decrypt it with its own tool "
                     "into a private folder, or check it without a key (its content is then not assessable)")
-
-
-def _unzip_with_password(data: bytes, password: str, where: str) -> bytes:
-    """Rebuild the archive in memory with its members decrypted, so the usual zip reader (and its
-    size limits) handles it."""
-    out = io.BytesIO()
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as plain:
-            for info in zf.infolist():
-                if info.is_dir():
-                    continue
-                with zf.open(info, pwd=password.encode("utf-8")) as fh:
-                    plain.writestr(info.filename, fh.read(info.file_size + 1))
-    except RuntimeError:
-        raise LoadError(f"{where}: cannot decrypt the zip member (wrong password)") from None
-    except (zipfile.BadZipFile, zlib.error) as exc:
-        raise LoadError(f"{where}: cannot decrypt the zip member ({type(exc).__name__})") from None
-    return out.getvalue()
 
 
 # --- surroundings ---------------------------------------------------------------------------------
