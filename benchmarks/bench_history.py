@@ -58,7 +58,7 @@ def main() -> None:
         history = build_history(versions, majority=18)
         t2 = time.perf_counter()
         for render in (render_json, render_text):
-            render(history, io.StringIO(), show_pii=False) if _takes_pii(render) else render(history, io.StringIO())
+            render(history, io.StringIO(), show_pii=False)
         t3 = time.perf_counter()
         times["prepare"].append(t1 - t0)
         times["link"].append(t2 - t1)
@@ -71,12 +71,6 @@ def main() -> None:
     print(f"  link / prepare = {med['link'] / med['prepare']:.2f}; (link + render) / prepare = "
           f"{(med['link'] + med['render']) / med['prepare']:.2f}")
     print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
-
-
-def _takes_pii(fn) -> bool:
-    import inspect
-
-    return "show_pii" in inspect.signature(fn).parameters
 
 
 if __name__ == "__main__":

@@ -250,6 +250,16 @@ def write_readme(text: str) -> None:
     print(f"wrote the figures into {README}")
 
 
+def prepared_context(path) -> Context:
+    """One load + map + normalise of ``path``, as the rules see it."""
+    loaded = load(path)
+    profile = load_profile(PROFILE)
+    mapping = map_columns(list(loaded.frame.columns))
+    norm = normalise(loaded.frame, mapping, profile=profile, as_of=AS_OF)
+    return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
+                   as_of=AS_OF, lines=loaded.lines, date_notes=norm.date_notes)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -310,27 +320,17 @@ def main(argv=None) -> None:
     print(f"(load + normalise) / bare read = {ln:.3f} / {bare_med:.3f} = {ln / bare_med:.1f}x")
 
     if args.write_readme:
-        loaded = load(path)
-        profile = load_profile(PROFILE)
-        mapping = map_columns(list(loaded.frame.columns))
-        norm = normalise(loaded.frame, mapping, profile=profile, as_of=AS_OF)
-        ctx = Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
-                      as_of=AS_OF, lines=loaded.lines, date_notes=norm.date_notes)
+        ctx = prepared_context(path)
         parts = [figures(path, args.repeat, timings, rows, findings, sep, encoding),
                  rule_figures(ctx, specs, args.repeat)[0], writer_figures(ctx, specs, args.repeat),
                  startup_figures(max(args.repeat, 5))]
-        del ctx, loaded, norm
+        del ctx
         text = "\n\n".join(parts)
         print(text)
         write_readme(text)
 
     if args.per_rule:
-        loaded = load(path)
-        profile = load_profile(PROFILE)
-        mapping = map_columns(list(loaded.frame.columns))
-        norm = normalise(loaded.frame, mapping, profile=profile, as_of=AS_OF)
-        ctx = Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
-                      as_of=AS_OF, lines=loaded.lines, date_notes=norm.date_notes)
+        ctx = prepared_context(path)
         per = []
         for spec in specs:
             t = time.perf_counter()
