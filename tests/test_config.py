@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from conftest import error_line
@@ -154,3 +155,21 @@ def test_unknown_rule_option_detected_even_when_rule_not_selected(tmp_path):
     path.write_text('select = ["LD01"]\n[rules.DU01]\nignore_feilds = ["record_id"]\n')
     with pytest.raises(ConfigError, match="ignore_feilds"):
         read_config(path)
+
+
+def test_config_search_passes_over_a_folder_it_may_not_look_into(tmp_path, monkeypatch):
+    """Run from inside a folder this user cannot search (a 0700 checkout owned by root, seen by
+    another user), the search for dbhygiene.toml goes on upward instead of crashing with
+    'internal error'. As root no folder refuses us, so the refusal is simulated at the one call."""
+    (tmp_path / "dbhygiene.toml").write_text('fail-on = "warning"\n')
+    locked = tmp_path / "locked"
+    (locked / "inner").mkdir(parents=True)
+    real_is_file = Path.is_file
+
+    def is_file(self):
+        if locked in (self.parent, *self.parent.parents) and self.parent != tmp_path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert find_config(locked / "inner") == (tmp_path / "dbhygiene.toml").resolve()

@@ -82,6 +82,8 @@ PEOPLE = _sample_people()
 
 def leaks(text: str) -> list[str]:
     names, ids, births = PEOPLE
+    # digests (sha256, keyed fingerprints) are random hex: a run of their digits may spell an 8-digit ID
+    text = re.sub(r"(?<![0-9A-Za-z])[0-9a-f]{32,}(?![0-9A-Za-z])", "<digest>", text)
     found = [n for n in names if n in text]
     found += sorted(set(re.findall(r"\d[\d.]{5,}\d", text)) & ids)
     found += sorted(set(re.findall(r"\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2}", text)) & births)

@@ -26,11 +26,14 @@ FAIL_LEVELS = (*SEVERITIES, "never")
 def find_config(start: Path | None = None) -> Path | None:
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        own = folder / "dbhygiene.toml"
-        if own.is_file():
+        own, pyproject = folder / "dbhygiene.toml", folder / "pyproject.toml"
+        try:
+            own_here, pyproject_here = own.is_file(), pyproject.is_file()
+        except OSError:  # a folder this user may not look into (another user's home): nothing to read there
+            continue
+        if own_here:
             return own
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
+        if pyproject_here:
             try:
                 text = pyproject.read_text(encoding="utf-8")
                 data = tomllib.loads(text)
