@@ -312,3 +312,15 @@ def test_ymd_agrees_with_numpy_over_a_long_range():
     assert np.array_equal(y, days.astype("datetime64[Y]").astype(np.int64) + 1970)
     assert np.array_equal(m, days.astype("datetime64[M]").astype(np.int64) % 12 + 1)
     assert np.array_equal(d, (days - days.astype("datetime64[M]")).astype(np.int64) + 1)
+
+
+@pytest.mark.parametrize("span", [1 << 22, 1000])  # the day table, and the arithmetic on every value
+def test_ymd_of_scattered_days_with_gaps_and_nat(monkeypatch, span):
+    import dbhygiene.checks.dates as dates_module
+
+    monkeypatch.setattr(dates_module, "TABLE_SPAN", span)
+    days = np.array(["1899-12-31", "NaT", "2024-02-29", "1970-01-01", "1600-03-01", "2031-07-15", "NaT"],
+                    dtype="datetime64[D]")
+    y, m, d, ok = ymd(days)
+    assert ok.tolist() == [True, False, True, True, True, True, False]
+    assert [f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y[ok], m[ok], d[ok])] == [str(x) for x in days[ok]]

@@ -102,6 +102,14 @@ def several_birth_dates(ctx: Context, options: dict):
     pieces = _split_distinct([str(v) for v in encoded.dictionary.to_pylist()])
     # expand: one entry per (record, date written), each distinct date parsed once
     piece_counts = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    # only a record with several values, or with a value naming several dates, can hold two dates:
+    # the rest (nearly every record of a flat file) are left out before anything is expanded
+    several_values = (pc.list_value_length(lists).to_numpy(zero_copy_only=False) > 1)
+    keep = several_values[parent] | (piece_counts[codes] > 1)
+    if not keep.any():
+        return CheckResult(pd.DataFrame({"pos": pd.Series([], dtype=np.int64)}),
+                           {"records_with_several_birth_dates": 0, "conflicting": 0})
+    parent, codes = parent[keep], codes[keep]
     piece_start = np.concatenate(([0], np.cumsum(piece_counts)[:-1]))
     piece_code, text_distinct = pd.factorize(pd.Series([t.strip() for p in pieces for t in p], dtype=object))
     reps = piece_counts[codes]
