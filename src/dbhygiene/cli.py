@@ -250,6 +250,9 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     from .output import check_destination, write_private
     from .engine import exit_code, select_rules
     from .report import RenderOptions, Report, SourceReport, renderers
+    from .runtime import tune_memory
+
+    tune_memory()
 
     renderer = renderers()[fmt]
     if statistics and not renderer.supports_statistics:
@@ -299,6 +302,9 @@ def columns(file, config_path, profile, maps, date_format, as_of, sheet, encodin
     """Show how the export's columns map to canonical fields, with a redacted profile of each."""
     from .api import prepare
     from .profile_columns import render_columns
+    from .runtime import tune_memory
+
+    tune_memory()
 
     settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
                               as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, show_pii=show_pii,
@@ -393,6 +399,9 @@ def history(files, dates_opt, since, fmt, output, people_opt, show_pii, **inputs
     from .history import history_of
     from .history_report import RENDERERS
     from .output import check_destination, write_private
+    from .runtime import tune_memory
+
+    tune_memory()
 
     settings = build_settings(**inputs, show_pii=show_pii)  # every input option, as `check` takes them
     dates = [parse_date(d, "--dates") for d in split_list(dates_opt)] or None
