@@ -39,6 +39,7 @@ class Settings:
     fail_on: str = "error"
     max_input_size: int | None = None  # bytes after decompression; None: the documented defaults
     password: str | None = field(default=None, repr=False)  # decrypts an encrypted input in memory
+    jobs: int | None = None  # processes for the check stage; None: two on two cores for a large list
 
 
 def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
@@ -76,4 +77,5 @@ def check_path(path: str | Path, settings: Settings, progress=None) -> tuple[Con
     ctx = prepare(path, settings, progress)
     if not ctx.mapping.matches and ctx.facts.protection.readable:
         raise_nothing_mapped(ctx)
-    return ctx, run(ctx, specs, settings.rule_options, show_pii=settings.show_pii, progress=progress)
+    return ctx, run(ctx, specs, settings.rule_options, show_pii=settings.show_pii, progress=progress,
+                    jobs=settings.jobs)

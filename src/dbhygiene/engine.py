@@ -17,6 +17,7 @@ them from the record and redacts personal data unless ``show_pii``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -293,13 +294,69 @@ def map_back(hits: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     return hits
 
 
+PARALLEL_MIN_ROWS = 100_000  # below this a second process costs more than it saves
+
+
+def second_process_takes(spec: RuleSpec) -> bool:
+    """The rules a second process runs when there are two cores: the cross-record rules and the
+    identity family, which share their factorized IDs and name keys (and take about half the time)."""
+    return spec.family != "file" and (spec.shape == "cross" or spec.family == "identity")
+
+
+def jobs_for(ctx: Context, jobs: int | None) -> int:
+    """Processes for the check stage: ``jobs`` when given, else two on a machine with two cores or
+    more and a list of at least PARALLEL_MIN_ROWS records, else one."""
+    from . import forked
+
+    if not forked.available():
+        return 1
+    if jobs is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return 2 if cores >= 2 and len(ctx.frame) >= PARALLEL_MIN_ROWS else 1
+    return max(1, jobs)
+
+
+def _run_one(ctx: Context, spec: RuleSpec, rule_config: dict, show_pii: bool, notice: RuleSpec | None) -> dict:
+    """One rule's outcome: its findings, or why it was not assessable, or how it crashed; and its stats."""
+    fn = CHECKS.get(spec.code)
+    if fn is None:
+        raise CatalogueError(f"rule {spec.code} has no implementation")
+    options = resolve_options(spec, rule_config.get(spec.code) or rule_config.get(spec.name), ctx.profile)
+    locked = not ctx.facts.protection.readable  # encrypted, no key: only the file itself can be judged
+    missing = ["content (encrypted)"] if locked and spec.family != "file" else [
+        f for f in spec.requires if f not in ctx.frame.columns]
+    if missing:
+        notices = [] if notice is None or locked else [Finding(
+            rule=notice.code, name=notice.name, severity=notice.severity, principles=spec.principles,
+            source=ctx.facts.path, row=None, line=None, field=None,
+            message=notice.message.format(rule=spec.code, name=spec.name, fields=", ".join(missing)),
+        )]
+        return {"findings": notices, "not_assessable": {"rule": spec.code, "name": spec.name,
+                                                         "missing_fields": missing}}
+    people = person_rows(ctx) if spec.applies_to == "person" else None
+    try:
+        check_partition_key(spec, ctx)
+        if people is not None:
+            hits, rule_stats = _normalise_hits(fn(subset_context(ctx, people), options), len(people))
+            check_hit_shape(spec, hits)
+            hits = map_back(hits, people)
+        else:
+            hits, rule_stats = _normalise_hits(fn(ctx, options), len(ctx.frame))
+            check_hit_shape(spec, hits)
+        built = build_findings(spec, hits, ctx, show_pii)
+    except Exception as exc:  # a crashing rule is recorded; the run goes on
+        return {"findings": [], "crashed": {"rule": spec.code, "error": f"{type(exc).__name__}: {exc}"}}
+    return {"findings": built, "stats": rule_stats or None}
+
+
 def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None = None,
-        show_pii: bool = False, progress=None) -> RunResult:
+        show_pii: bool = False, progress=None, jobs: int | None = 1) -> RunResult:
+    """Run ``specs`` over ``ctx``. With ``jobs`` 2 (None: decide by cores and size, see ``jobs_for``)
+    the rules ``second_process_takes`` run in a forked second process at the same time; the result
+    is the same, finding for finding and in the same order, as a run in one process."""
+    from . import forked
+
     rule_config = rule_config or {}
-    findings: list[Finding] = []
-    not_assessable: list[dict] = []
-    stats: dict[str, dict] = {}
-    crashed: list[dict] = []
     notice = next((s for s in specs if s.code == NOTICE_CODE), None)
     people = person_rows(ctx)
     if people is not None and any(s.applies_to == "person" for s in specs):
@@ -314,49 +371,73 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
         progress.stage("checking rules", total=len(specs))
     # rules about the file run last: they may cite other rules' figures (FP01: minors among the records)
     specs = sorted(specs, key=lambda s: s.family == "file")
-    locked = not ctx.facts.protection.readable  # encrypted, no key: only the file itself can be judged
-    for spec in specs:
-        if progress is not None:
-            progress.advance(f"rule {spec.code}")
-        if spec.shape == "notice":
-            continue
-        fn = CHECKS.get(spec.code)
-        if fn is None:
-            raise CatalogueError(f"rule {spec.code} has no implementation")
-        options = resolve_options(spec, rule_config.get(spec.code) or rule_config.get(spec.name), ctx.profile)
-        missing = ["content (encrypted)"] if locked and spec.family != "file" else [
-            f for f in spec.requires if f not in ctx.frame.columns]
-        if missing:
-            not_assessable.append({"rule": spec.code, "name": spec.name, "missing_fields": missing})
-            if notice is not None and not locked:
-                findings.append(Finding(
-                    rule=notice.code, name=notice.name, severity=notice.severity, principles=spec.principles,
-                    source=ctx.facts.path, row=None, line=None, field=None,
-                    message=notice.message.format(rule=spec.code, name=spec.name, fields=", ".join(missing)),
-                ))
-            continue
-        people = person_rows(ctx) if spec.applies_to == "person" else None
-        try:
-            check_partition_key(spec, ctx)
-            if people is not None:
-                hits, rule_stats = _normalise_hits(fn(subset_context(ctx, people), options), len(people))
-                check_hit_shape(spec, hits)
-                hits = map_back(hits, people)
-            else:
-                hits, rule_stats = _normalise_hits(fn(ctx, options), len(ctx.frame))
-                check_hit_shape(spec, hits)
-            built = build_findings(spec, hits, ctx, show_pii)
-        except Exception as exc:  # a crashing rule is recorded; the run goes on
-            crashed.append({"rule": spec.code, "error": f"{type(exc).__name__}: {exc}"})
-            continue
-        if rule_stats:
-            stats[spec.code] = rule_stats
-            ctx.memo("stats")[spec.code] = rule_stats
-        findings.extend(built)
+    runnable = [s for s in specs if s.shape != "notice"]
+    apart = [s for s in runnable if second_process_takes(s)] if jobs_for(ctx, jobs) > 1 else []
+    outcomes: dict[str, dict] = {}
+
+    def one(spec: RuleSpec) -> dict:
+        outcome = _run_one(ctx, spec, rule_config, show_pii, notice)
+        if outcome.get("stats"):
+            ctx.memo("stats")[spec.code] = outcome["stats"]
+        return outcome
+
+    second = forked.Forked(lambda: {s.code: _run_one(ctx, s, rule_config, show_pii, notice) for s in apart}) \
+        if apart else None
+    try:
+        for spec in runnable:
+            if spec in apart:
+                continue
+            if spec.family == "file" and second is not None:  # the file rules may cite the other's figures
+                outcomes.update(_joined(ctx, second, apart, one, progress))
+                second = None
+            if progress is not None:
+                progress.advance(f"rule {spec.code}")
+            outcomes[spec.code] = one(spec)
+        if second is not None:
+            outcomes.update(_joined(ctx, second, apart, one, progress))
+            second = None
+    finally:
+        if second is not None:  # the parent failed or was interrupted: stop the child
+            second.cancel()
+    findings: list[Finding] = []
+    not_assessable: list[dict] = []
+    stats: dict[str, dict] = {}
+    crashed: list[dict] = []
+    for spec in runnable:  # in the order of the rules, whichever process ran them
+        outcome = outcomes[spec.code]
+        findings.extend(outcome["findings"])
+        if outcome.get("not_assessable"):
+            not_assessable.append(outcome["not_assessable"])
+        if outcome.get("crashed"):
+            crashed.append(outcome["crashed"])
+        if outcome.get("stats"):
+            stats[spec.code] = outcome["stats"]
     findings.extend(_no_person_rule_ran(ctx, specs, not_assessable, crashed))
     findings = attach_consequences(findings, specs)
     findings.sort(key=lambda f: (f.row is not None, f.row or 0, f.rule))
     return RunResult(findings=findings, not_assessable=not_assessable, stats=stats, crashed=crashed)
+
+
+def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress) -> dict[str, dict]:
+    """The second process's outcomes, their stats shared with the file rules that cite them; when it
+    gave none (killed, out of memory), its rules run here instead."""
+    from .forked import ForkFailed
+
+    try:
+        outcomes = second.join()
+    except ForkFailed:
+        outcomes = {}
+        for spec in apart:
+            if progress is not None:
+                progress.advance(f"rule {spec.code}")
+            outcomes[spec.code] = one(spec)
+        return outcomes
+    for spec in apart:
+        if progress is not None:
+            progress.advance(f"rule {spec.code}")
+        if outcomes[spec.code].get("stats"):
+            ctx.memo("stats")[spec.code] = outcomes[spec.code]["stats"]
+    return outcomes
 
 
 PERSON_FIELDS = ("full_name", "birth_date", "national_id", "passport")

@@ -1,0 +1,116 @@
+"""The check stage in two processes (engine.run with jobs=2, forked.Forked): the same findings, in
+the same order, as one process; a child that dies or fails costs nothing but time."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import signal
+import time
+
+import pytest
+
+from dbhygiene import engine, forked
+from dbhygiene.api import Settings, prepare
+from dbhygiene.catalogue import load_catalogue
+from dbhygiene.sample import write_sample
+
+pytestmark = pytest.mark.skipif(not forked.available(), reason="no safe fork on this platform")
+AS_OF = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def sample_ctx(tmp_path_factory):
+    path = tmp_path_factory.mktemp("parallel") / "rebeldias.csv"
+    write_sample(path, rows=3000, seed=5, as_of=AS_OF)
+    settings = Settings(profile="ar", as_of=AS_OF)
+    return lambda: prepare(path, settings)
+
+
+def outcome(result: engine.RunResult) -> tuple:
+    return ([dataclasses.asdict(f) for f in result.findings], result.not_assessable, result.stats, result.crashed)
+
+
+def test_two_processes_give_the_same_findings_in_the_same_order(sample_ctx):
+    specs = list(load_catalogue().values())
+    apart = [s.code for s in specs if engine.second_process_takes(s)]
+    assert "ID04" in apart and "MN01" not in apart and not any(c.startswith("FP") for c in apart)
+    one = engine.run(sample_ctx(), specs, jobs=1)
+    two = engine.run(sample_ctx(), specs, jobs=2)
+    assert {f.rule for f in one.findings} & set(apart), "the sample must give the second process findings to return"
+    assert outcome(two) == outcome(one)
+
+
+def _crash_in_child(code: str, monkeypatch, how):
+    parent = os.getpid()
+    real = engine.CHECKS[code]
+
+    def check(ctx, options):
+        if os.getpid() != parent:
+            how()
+        return real(ctx, options)
+
+    monkeypatch.setitem(engine.CHECKS, code, check)
+
+
+@pytest.mark.parametrize("how", [lambda: os.kill(os.getpid(), signal.SIGKILL),  # killed (the OOM killer)
+                                 lambda: os._exit(3)],  # gone without a word
+                         ids=["killed", "exited"])
+def test_a_dead_second_process_is_replaced_by_the_parent(sample_ctx, monkeypatch, how):
+    specs = list(load_catalogue().values())
+    one = engine.run(sample_ctx(), specs, jobs=1)
+    _crash_in_child("ID04", monkeypatch, how)
+    assert outcome(engine.run(sample_ctx(), specs, jobs=2)) == outcome(one)
+
+
+def test_the_second_process_really_runs_its_rules(sample_ctx, monkeypatch):
+    # a rule that fails only outside the parent: with jobs=2 it crashes (in the child), with jobs=1 not
+    def fail():
+        raise RuntimeError("ran in the second process")
+
+    specs = [load_catalogue()["ID01"], load_catalogue()["MN01"]]
+    _crash_in_child("ID01", monkeypatch, fail)
+    assert engine.run(sample_ctx(), specs, jobs=1).crashed == []
+    crashed = engine.run(sample_ctx(), specs, jobs=2).crashed
+    assert crashed == [{"rule": "ID01", "error": "RuntimeError: ran in the second process"}]
+
+
+def test_small_lists_and_explicit_jobs(sample_ctx):
+    ctx = sample_ctx()
+    assert engine.jobs_for(ctx, None) == 1  # 3,000 records: below PARALLEL_MIN_ROWS
+    assert engine.jobs_for(ctx, 1) == 1 and engine.jobs_for(ctx, 2) == 2
+
+
+def test_forked_returns_the_result_and_reports_failures():
+    assert forked.Forked(lambda: {"pid": os.getpid()}).join()["pid"] != os.getpid()
+    with pytest.raises(forked.ForkFailed, match="ValueError: bad input"):
+        forked.Forked(lambda: (_ for _ in ()).throw(ValueError("bad input"))).join()
+    with pytest.raises(forked.ForkFailed, match="without a result"):
+        forked.Forked(lambda: os._exit(0)).join()
+    big = forked.Forked(lambda: "x" * (8 << 20)).join()  # more than a pipe holds: read while it writes
+    assert len(big) == 8 << 20
+
+
+def test_cancel_stops_a_running_child_at_once():
+    child = forked.Forked(lambda: time.sleep(60))
+    started = time.monotonic()
+    child.cancel()
+    assert time.monotonic() - started < 5
+    with pytest.raises(forked.ForkFailed, match="already joined"):
+        child.join()
+
+
+def test_cli_jobs_option(tmp_path):
+    from click.testing import CliRunner
+
+    from dbhygiene.cli import cli
+
+    path = tmp_path / "rebeldias.csv"
+    write_sample(path, rows=400, seed=9, as_of=AS_OF)
+    args = ["check", str(path), "--profile", "ar", "--as-of", AS_OF.isoformat(), "-f", "json", "--quiet"]
+    one, two = (CliRunner().invoke(cli, [*args, "--jobs", j]) for j in ("1", "2"))
+    assert one.exit_code == two.exit_code == 1
+    assert one.output == two.output and '"rule": "ID04"' in two.output
+    bad = CliRunner().invoke(cli, [*args, "--jobs", "0"])
+    assert bad.exit_code == 2 and "--jobs" in bad.output
