@@ -232,14 +232,46 @@ def char_histograms(strings) -> tuple[np.ndarray, np.ndarray]:
     return hist, np.bincount(owner[char], minlength=len(arr))
 
 
+_LOW_BYTES = np.uint64(0x00FF00FF00FF00FF)
+_LANES = np.uint64(0x0001000100010001)
+
+
+def _row_sums(m: np.ndarray) -> np.ndarray:
+    """Row sums of a C-contiguous (n, N_BUCKETS) uint8 array, on its 8-byte words (SWAR): numpy's
+    reduction along a 32-byte row costs ~40 ns a row, these word operations ~5."""
+    v = m.view(np.uint64)  # (n, 4): eight counts of at most 255 per word
+    x = v >> np.uint64(8)
+    x &= _LOW_BYTES
+    y = v & _LOW_BYTES
+    x += y  # four 16-bit lanes per word, each <= 510
+    s = x[:, 0] + x[:, 1]
+    s += x[:, 2]
+    s += x[:, 3]  # lanes <= 2040
+    s *= _LANES  # the top lane collects the sum of the four (<= 8160)
+    s >>= np.uint64(48)
+    return s.astype(np.int64)
+
+
 def ratio_upper_bound(hist: np.ndarray, length: np.ndarray, a: np.ndarray, b: np.ndarray,
-                      chunk: int = 1 << 19) -> np.ndarray:
-    """Per pair (a[i], b[i]) of strings: an upper bound on fuzz.ratio from character counts."""
+                      chunk: int = 1 << 15) -> np.ndarray:
+    """Per pair (a[i], b[i]) of strings: an upper bound on fuzz.ratio from character counts,
+    ``100 * (la + lb - L1) / (la + lb)`` with L1 the histograms' distance. L1 is computed as
+    ``sum a + sum b - 2 * sum min(a, b)`` (the histograms sum to the lengths unless a count was
+    capped at 255), in chunks small enough to reuse memory: fresh pages are dear here."""
+    hist = np.ascontiguousarray(hist, dtype=np.uint8)
+    length = np.asarray(length)
+    if hist.shape[1:] != (N_BUCKETS,):
+        raise ValueError(f"histograms must have {N_BUCKETS} buckets")
+    sums = length if not len(length) or int(length.max()) <= 255 else hist.sum(axis=1, dtype=np.int64)
     out = np.empty(len(a), dtype=np.float64)
     for s in range(0, len(a), chunk):
-        ha, hb = hist[a[s:s + chunk]].astype(np.int16), hist[b[s:s + chunk]].astype(np.int16)
-        l1 = np.abs(ha - hb).sum(axis=1)
-        total = length[a[s:s + chunk]] + length[b[s:s + chunk]]
+        ia, ib = a[s:s + chunk], b[s:s + chunk]
+        ha, hb = np.take(hist, ia, axis=0), np.take(hist, ib, axis=0)
+        np.minimum(ha, hb, out=ha)
+        common = _row_sums(ha)
+        sa, sb = np.take(sums, ia).astype(np.int64), np.take(sums, ib).astype(np.int64)
+        total = np.take(length, ia).astype(np.int64) + np.take(length, ib)
+        l1 = sa + sb - 2 * common
         with np.errstate(invalid="ignore", divide="ignore"):
             out[s:s + chunk] = np.where(total > 0, 100.0 * (total - l1) / np.maximum(total, 1), 100.0)
     return out

@@ -467,28 +467,91 @@ def _block_pairs(k_strings: list[str], c_strings: list[str], cutoff: float, wind
 def name_tokens(ctx: Context, key_uniques) -> dict:
     """The tokens of each distinct name key (``full_name__key`` is space-joined tokens), computed once
     per run: ``start``/``count`` of each key's tokens in the flat arrays, each token's code, and the
-    codes of its first and of its last ``BLOCK_AFFIX`` letters (blocking keys for ID04)."""
+    codes of its first and of its last ``BLOCK_AFFIX`` letters (blocking keys for ID04); ``values``
+    are the distinct tokens (``token`` indexes them) and ``repeat`` flags a token equal to the one
+    before it in the same key (the key's tokens are sorted, so repeats are neighbours)."""
     return _cached(ctx, "name_tokens", lambda: _name_tokens(key_uniques))
 
 
+def _as_large_strings(values) -> pa.LargeStringArray:
+    """Distinct values (a pandas Index or array of str) as one Arrow large_string array, taken over
+    without Python objects when they already are Arrow strings."""
+    data = getattr(values, "array", values)
+    if isinstance(data, pd.arrays.ArrowStringArray):
+        arr = pa.array(data)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    else:
+        arr = pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+    return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+
+
 def _name_tokens(key_uniques) -> dict:
-    if True:
-        arr = pa.array(np.asarray(key_uniques, dtype=object), type=pa.large_string())
-        lists = pc.split_pattern(arr, " ")
-        flat = pc.list_flatten(lists)
-        offsets = np.asarray(lists.offsets, dtype=np.int64)
+    arr = _as_large_strings(key_uniques)
+    lists = pc.split_pattern(arr, " ")
+    flat = pc.list_flatten(lists)
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    offsets = offsets - offsets[0]
 
-        def codes(values) -> np.ndarray:
-            return np.asarray(pc.dictionary_encode(values).indices, dtype=np.int64)
+    def codes(values) -> np.ndarray:
+        return np.asarray(pc.dictionary_encode(values).indices, dtype=np.int64)
 
-        return {"start": offsets[:-1], "count": np.diff(offsets), "parent": pc.list_parent_indices(lists).to_numpy(),
-                "token": codes(flat), "prefix": codes(pc.utf8_slice_codeunits(flat, 0, BLOCK_AFFIX)),
-                "suffix": codes(pc.utf8_slice_codeunits(flat, -BLOCK_AFFIX, 1 << 30))}
+    encoded = pc.dictionary_encode(flat)
+    token = np.asarray(encoded.indices, dtype=np.int64)
+    parent = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
+    repeat = np.zeros(len(token), dtype=bool)
+    if len(token) > 1:
+        repeat[1:] = (token[1:] == token[:-1]) & (parent[1:] == parent[:-1])
+    return {"start": offsets[:-1], "count": np.diff(offsets), "parent": parent,
+            "token": token, "prefix": codes(pc.utf8_slice_codeunits(flat, 0, BLOCK_AFFIX)),
+            "suffix": codes(pc.utf8_slice_codeunits(flat, -BLOCK_AFFIX, 1 << 30)),
+            "values": encoded.dictionary.cast(pa.large_string()), "repeat": repeat}
 
 
 def name_histograms(ctx: Context, key_uniques) -> tuple[np.ndarray, np.ndarray]:
-    """Character-count histograms and lengths of the distinct name keys (once per run)."""
-    return _cached(ctx, "name_histograms", lambda: char_histograms(np.asarray(key_uniques, dtype=object)))
+    """Character-count histograms and lengths of the distinct name keys (once per run): the sums of
+    their tokens' histograms (counted once per distinct token) plus one space between tokens,
+    which is what ``char_histograms`` gives for the keys themselves."""
+    return _cached(ctx, "name_histograms", lambda: _key_histograms(name_tokens(ctx, key_uniques)))
+
+
+def _key_histograms(tokens: dict) -> tuple[np.ndarray, np.ndarray]:
+    token_hist, token_length = char_histograms(tokens["values"])
+    start, count, token = tokens["start"], tokens["count"], tokens["token"]
+    n_keys = len(start)
+    hist = np.zeros((n_keys, token_hist.shape[1]), dtype=np.uint16)
+    length = np.zeros(n_keys, dtype=np.int64)
+    for j in range(int(count.max()) if n_keys else 0):  # the j-th token of every key that has one
+        has = np.flatnonzero(count > j)
+        t = token[start[has] + j]
+        hist[has] += token_hist[t]
+        length[has] += token_length[t]
+    spaces = np.maximum(count - 1, 0)
+    hist[:, 26] += spaces.astype(np.uint16)  # bucket 26: the space
+    length += spaces
+    return np.minimum(hist, 255).astype(np.uint8), length
+
+
+def _blocking_entries(ctx: Context, tokens: dict) -> dict:
+    """Per distinct name key, its ID04 blocking codes (CSR: ``start``, ``count``; ``code``, ``token``):
+    each token's prefix code, and its suffix code (offset by ``n_pre``) unless the token is shorter
+    than ``BLOCK_AFFIX`` letters (then prefix, suffix and token are one, and two such suffixes match
+    only where the prefixes do). A token repeated in a key adds nothing. Once per run."""
+    def build():
+        n_keys = len(tokens["start"])
+        token, parent = tokens["token"], tokens["parent"]
+        n_pre = int(tokens["prefix"].max()) + 1 if len(token) else 1
+        short = np.asarray(pc.utf8_length(tokens["values"]), dtype=np.int64) < BLOCK_AFFIX
+        first = ~tokens["repeat"]
+        keep = np.stack([first, first & ~short[token]], axis=1).ravel()
+        code = np.stack([tokens["prefix"], tokens["suffix"] + n_pre], axis=1).ravel()[keep]
+        owner = np.repeat(parent, 2)[keep]
+        count = np.bincount(owner, minlength=n_keys)
+        n_codes = int(code.max()) + 1 if len(code) else 1
+        return {"start": np.cumsum(count) - count, "count": count, "code": code.astype(np.int64),
+                "token": np.repeat(token, 2)[keep], "n_pre": n_pre, "n_codes": n_codes,
+                "n_tokens": int(token.max()) + 1 if len(token) else 1}
+    return _cached(ctx, "blocking_entries", build)
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -497,36 +560,88 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
 
 
-def _affix_block_pairs(members: np.ndarray, block: np.ndarray, key: np.ndarray, tokens: dict,
-                       ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, ids: np.ndarray, entries: dict,
+                       hist: np.ndarray, length: np.ndarray, cutoff: float,
+                       pair_space: int = 1 << 21) -> tuple[np.ndarray, np.ndarray, int]:
     """Candidate pairs inside birth-date blocks by a union of cheap blocking keys: two identities
     of one block are compared when a token of one shares its first or its last ``BLOCK_AFFIX``
     letters with a token of the other. One edit changes one token and, in a token of 8+ letters,
     only one of its two affixes; every other token still matches exactly, so typo-level pairs, token
     orders and twins (a shared surname) are all kept while strangers sharing only a birth date are
-    not compared. ``members`` are positions (ranks) into ``block``/``key``/``ids``; returns the pairs
-    as rank pairs (lo < hi), sorted, each once, with different IDs."""
-    k = key[members]
-    idx = _expand(tokens["start"][k], tokens["count"][k])
-    ent = np.repeat(members, tokens["count"][k])
-    n_pre = int(tokens["prefix"].max()) + 1 if len(tokens["prefix"]) else 1
-    n_all = n_pre + (int(tokens["suffix"].max()) + 1 if len(tokens["suffix"]) else 1)
-    code = np.r_[tokens["prefix"][idx], tokens["suffix"][idx] + n_pre]
-    ent = np.r_[ent, ent]
-    bkey = np.asarray(block[ent], dtype=np.int64) * n_all + code
-    order = np.argsort(bkey)  # ties in any order: pairs are deduplicated and sorted below
-    bkey, ent = bkey[order], ent[order]
-    start = np.flatnonzero(np.r_[True, bkey[1:] != bkey[:-1]])
-    size = np.diff(np.r_[start, len(bkey)])
-    multi = size >= 2
-    start, size = start[multi], size[multi]
-    left, right = _pairs_within_groups(start, size)
-    a, c = ent[left], ent[right]
-    lo, hi = np.minimum(a, c), np.maximum(a, c)
-    keep = ids[lo] != ids[hi]
-    span = np.int64(len(key))
-    pair = unique(lo[keep].astype(np.int64) * span + hi[keep])
-    return pair // span, pair % span
+    not compared. Of those, pairs whose character counts cannot reach ``cutoff`` are dropped.
+
+    Blocks are (``bstart``, ``bsize``) runs of ranks (indices into ``key``/``ids``). Returns the
+    surviving pairs as rank pairs (lo < hi, different IDs, sorted, each once) and how many distinct
+    pairs with different IDs the blocking keys gave before the character-count bound.
+
+    Work goes block-chunk by block-chunk (about ``pair_space`` possible pairs each), so every
+    temporary is small and reused: on this kind of machine fresh memory pages cost more than the
+    arithmetic. A chunk's blocking codes are packed with the identity's position in the chunk (and
+    the token, to skip a suffix group's pairs that share the whole token: its prefix group has them)
+    into one int64 and sorted; pairs found through several codes are kept once by writing each
+    pair's index into a slot per possible pair of its block and keeping the index that stayed."""
+    sq = bsize.astype(np.int64) ** 2
+    if not len(sq):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
+    first_pair = np.cumsum(sq) - sq
+    chunk_of = first_pair // pair_space
+    cuts = np.flatnonzero(np.r_[True, chunk_of[1:] != chunk_of[:-1], True])
+    slots = np.empty(int(max(sq[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:]))), dtype=np.int32)
+    e_start, e_count, e_code, e_token = entries["start"], entries["count"], entries["code"], entries["token"]
+    n_pre = entries["n_pre"]
+    cbits = max(int(entries["n_codes"] - 1).bit_length(), 1)
+    tbits = max(int(entries["n_tokens"] - 1).bit_length(), 1)
+    found_lo, found_hi = [], []
+    candidates = 0
+    for j0, j1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        sizes = bsize[j0:j1]
+        ranks = _expand(bstart[j0:j1], sizes)
+        m = len(ranks)
+        block_of = np.repeat(np.arange(j1 - j0, dtype=np.int64), sizes)
+        block_first = np.cumsum(sizes) - sizes  # chunk position of each block's first identity
+        slot0 = first_pair[j0:j1] - first_pair[j0]
+        k = key[ranks]
+        counts = e_count[k]
+        idx = _expand(e_start[k], counts)
+        rbits = max((m - 1).bit_length(), 1)
+        with_token = cbits + rbits + tbits <= 62
+        tb = tbits if with_token else 0
+        packed = np.repeat(np.arange(m, dtype=np.int64) << tb, counts)
+        packed |= e_code[idx] << (rbits + tb)
+        if with_token:
+            packed |= e_token[idx]
+        packed.sort()
+        code = packed >> (rbits + tb)
+        pos = (packed >> tb) & ((1 << rbits) - 1)
+        blk = block_of[pos]
+        new = np.empty(len(packed), dtype=bool)
+        new[:1] = True
+        np.not_equal(code[1:], code[:-1], out=new[1:])
+        new[1:] |= blk[1:] != blk[:-1]
+        gstart = np.flatnonzero(new)
+        gsize = np.diff(np.r_[gstart, len(packed)])
+        multi = gsize >= 2
+        left, right = _pairs_within_groups(gstart[multi], gsize[multi])
+        a, c = pos[left], pos[right]  # a <= c: positions ascend within a code
+        ids_c = ids[ranks]
+        keep = ids_c[a] != ids_c[c]
+        if with_token:  # a suffix shared through the whole token: the prefix group has the pair
+            tok = packed & ((1 << tb) - 1)
+            keep &= (code[left] < n_pre) | (tok[left] != tok[right])
+        a, c = a[keep], c[keep]
+        b = blk[left[keep]]
+        pid = slot0[b] + (a - block_first[b]) * sizes[b] + (c - block_first[b])
+        order = np.arange(len(pid), dtype=np.int32)
+        slots[pid] = order
+        once = slots[pid] == order
+        a, c = a[once], c[once]
+        candidates += len(a)
+        near = ratio_upper_bound(hist, length, k[a], k[c]) >= cutoff - 1e-9
+        a, c = a[near], c[near]
+        pair = np.sort(a * m + c)
+        found_lo.append(ranks[pair // m])
+        found_hi.append(ranks[pair % m])
+    return np.concatenate(found_lo), np.concatenate(found_hi), candidates
 
 
 def suffix_key(clean: pd.Series) -> pd.Series:
@@ -622,15 +737,14 @@ def one_person_several_ids(ctx: Context, options: dict):
         rank_lo, rank_hi, rank_score = [], [], []
         small = compare & ~capped
         if small.any():
-            ranks = _expand(bstart[small], bsize[small])
-            lo, hi = _affix_block_pairs(ranks, i_dob[srt], i_key[srt], name_tokens(ctx, key_uniques), i_id[srt])
-            ka, kc = i_key[srt[lo]], i_key[srt[hi]]
-            # character counts bound fuzz.ratio from above (both keys hold the same characters):
-            # most pairs that share only a common token are dropped before the scorer
+            # pairs whose character counts cannot reach the cutoff (most pairs that share only a
+            # common token) are dropped before the scorer
             hist, length = name_histograms(ctx, key_uniques)
-            near = ratio_upper_bound(hist, length, ka, kc) >= cutoff - 1e-9
-            lo, hi, ka, kc = lo[near], hi[near], ka[near], kc[near]
-            bounded += int((~near).sum())
+            entries = _blocking_entries(ctx, name_tokens(ctx, key_uniques))
+            lo, hi, n_cand = _affix_block_pairs(bstart[small], bsize[small], i_key[srt], i_id[srt], entries,
+                                                hist, length, cutoff)
+            ka, kc = i_key[srt[lo]], i_key[srt[hi]]
+            bounded += n_cand - len(lo)
             sc = np.maximum(
                 process.cpdist(key_str[ka].tolist(), key_str[kc].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff,
                                dtype=np.float32, workers=-1),
