@@ -519,17 +519,43 @@ def _key_histograms(tokens: dict) -> tuple[np.ndarray, np.ndarray]:
     token_hist, token_length = char_histograms(tokens["values"])
     start, count, token = tokens["start"], tokens["count"], tokens["token"]
     n_keys = len(start)
+    # keys by decreasing token count, so the keys with a j-th token are a prefix (slices, not masks)
+    by_count = np.argsort(-count, kind="stable")
+    first = start[by_count]
+    have = np.bincount(count, minlength=1)[::-1].cumsum()[::-1]  # have[j]: keys with >= j tokens
     hist = np.zeros((n_keys, token_hist.shape[1]), dtype=np.uint16)
     length = np.zeros(n_keys, dtype=np.int64)
-    for j in range(int(count.max()) if n_keys else 0):  # the j-th token of every key that has one
-        has = np.flatnonzero(count > j)
-        t = token[start[has] + j]
-        hist[has] += token_hist[t]
-        length[has] += token_length[t]
-    spaces = np.maximum(count - 1, 0)
+    for j in range(1, len(have)):
+        n = int(have[j])
+        t = token[first[:n] + (j - 1)]
+        hist[:n] += np.take(token_hist, t, axis=0)
+        length[:n] += np.take(token_length, t)
+    spaces = np.maximum(count[by_count] - 1, 0)
     hist[:, 26] += spaces.astype(np.uint16)  # bucket 26: the space
     length += spaces
-    return np.minimum(hist, 255).astype(np.uint8), length
+    back = np.empty(n_keys, dtype=np.int64)
+    back[by_count] = np.arange(n_keys)
+    return np.take(np.minimum(hist, 255).astype(np.uint8), back, axis=0), np.take(length, back)
+
+
+def _key_texts(keys_arrow: pa.Array, tokens: dict, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Python strings of the name keys ``keys`` (indices into the distinct keys) and of their suffix
+    keys (what ``suffix_key`` gives: the tokens reversed, in sorted order), built once per distinct
+    key from the distinct tokens instead of re-splitting and re-sorting every key."""
+    codes, distinct = pd.factorize(np.asarray(keys, dtype=np.int64))
+    distinct = np.asarray(distinct, dtype=np.int64)
+    text = pc.take(keys_arrow, pa.array(distinct)).to_numpy(zero_copy_only=False)
+    reversed_tokens = pc.utf8_reverse(tokens["values"])
+    rank = np.empty(len(reversed_tokens), dtype=np.int64)
+    rank[np.asarray(pc.sort_indices(reversed_tokens), dtype=np.int64)] = np.arange(len(reversed_tokens))
+    count = tokens["count"][distinct]
+    tok = tokens["token"][_expand(tokens["start"][distinct], count)]
+    owner = np.repeat(np.arange(len(distinct), dtype=np.int64), count)
+    tok = tok[np.lexsort((rank[tok], owner))]
+    offsets = np.r_[0, np.cumsum(count)].astype(np.int64)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), pc.take(reversed_tokens, pa.array(tok)))
+    suffix = pc.binary_join(lists, pa.scalar(" ", pa.large_string())).to_numpy(zero_copy_only=False)
+    return text[codes], suffix[codes]
 
 
 def _blocking_entries(ctx: Context, tokens: dict) -> dict:
@@ -680,15 +706,26 @@ def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: i
     span = np.int64(int(i_id.max()) + 1)
     pair = unique(i_key.astype(np.int64) * span + i_id)  # distinct (name, ID)
     key, ident = pair // span, pair % span
-    people = max(int(len(unique(ident))), 1)
+    names_of = np.bincount(ident)  # distinct names per ID
+    people = max(int(np.count_nonzero(names_of)), 1)
     observed = np.bincount(key, minlength=n_keys).astype(float)
     tokens = tokens if tokens is not None else _name_tokens(key_uniques)
     tok_code = tokens["token"]
     if not len(tok_code):
         return np.maximum(observed - exclude, 0)
-    count = tokens["count"][key]
-    carriers = unique(tok_code[_expand(tokens["start"][key], count)] * span + np.repeat(ident, count))
-    people_with = np.bincount(carriers // span, minlength=int(tok_code.max()) + 1)
+    # people carrying each token: an ID under one name counts once per distinct token of that name
+    # (tokens repeated in a key are neighbours); IDs under several names are deduplicated apart
+    n_tok = int(tok_code.max()) + 1
+    one = names_of[ident] == 1
+    per_key = np.bincount(key[one], minlength=n_keys)
+    distinct_tok = ~tokens["repeat"]
+    people_with = np.bincount(tok_code[distinct_tok], weights=per_key[tokens["parent"][distinct_tok]],
+                              minlength=n_tok).round().astype(np.int64)
+    if not one.all():
+        mkey, mident = key[~one], ident[~one]
+        count = tokens["count"][mkey]
+        carriers = unique(tok_code[_expand(tokens["start"][mkey], count)] * span + np.repeat(mident, count))
+        people_with += np.bincount(carriers // span, minlength=n_tok)
     share = np.maximum(people_with - exclude, 0) / people
     log_share = np.log(np.maximum(share[tok_code], 1e-12))
     chance = people * np.exp(np.bincount(tokens["parent"], weights=log_share, minlength=n_keys))
@@ -708,8 +745,6 @@ def one_person_several_ids(ctx: Context, options: dict):
     else:
         dob_code = np.full(n, -1)
     key_code, key_uniques = ctx.factorized("full_name__key")
-    # the suffix-sorted key has the same tokens as full_name__key, so it is built from its distinct values
-    suffix_str = np.asarray(suffix_key(pd.Series(key_uniques, dtype="str")).to_numpy(dtype=object), dtype=object)
     rows = np.flatnonzero(usable)
     if len(rows) < 2:
         return CheckResult(EMPTY, {"pairs_compared": 0})
@@ -721,7 +756,9 @@ def one_person_several_ids(ctx: Context, options: dict):
     rep = rows[order[starts]]  # first row of each identity (stable sort keeps file order)
     members = (order, starts, sizes)
     i_dob, i_id, i_key = dob_code[rep], id_code[rep], key_code[rep]
-    key_str = np.asarray(key_uniques, dtype=object)
+    # key texts (and the suffix-sorted keys: same tokens as full_name__key) only for keys in pairs
+    keys_arrow = _as_large_strings(key_uniques)
+    tokens = name_tokens(ctx, key_uniques)
     cutoff = min(options["min_score"], options["twin_min_score"])
     window, max_block = options["window"], options["max_block"]
     pairs_i, pairs_j, pair_score, pair_nodob = [], [], [], []
@@ -740,15 +777,16 @@ def one_person_several_ids(ctx: Context, options: dict):
             # pairs whose character counts cannot reach the cutoff (most pairs that share only a
             # common token) are dropped before the scorer
             hist, length = name_histograms(ctx, key_uniques)
-            entries = _blocking_entries(ctx, name_tokens(ctx, key_uniques))
+            entries = _blocking_entries(ctx, tokens)
             lo, hi, n_cand = _affix_block_pairs(bstart[small], bsize[small], i_key[srt], i_id[srt], entries,
                                                 hist, length, cutoff)
-            ka, kc = i_key[srt[lo]], i_key[srt[hi]]
             bounded += n_cand - len(lo)
+            text, suffix = _key_texts(keys_arrow, tokens, np.r_[i_key[srt[lo]], i_key[srt[hi]]])
+            half = len(lo)
             sc = np.maximum(
-                process.cpdist(key_str[ka].tolist(), key_str[kc].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff,
+                process.cpdist(text[:half].tolist(), text[half:].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff,
                                dtype=np.float32, workers=-1),
-                process.cpdist(suffix_str[ka].tolist(), suffix_str[kc].tolist(), scorer=fuzz.ratio,
+                process.cpdist(suffix[:half].tolist(), suffix[half:].tolist(), scorer=fuzz.ratio,
                                score_cutoff=cutoff, dtype=np.float32, workers=-1))
             evaluated += 2 * len(lo)
             unique_pairs += len(lo)
@@ -756,8 +794,7 @@ def one_person_several_ids(ctx: Context, options: dict):
             rank_lo.append(lo[hit]); rank_hi.append(hi[hit]); rank_score.append(sc[hit])  # noqa: E702
         for s, size in zip(bstart[capped], bsize[capped]):  # a default date's huge block: sorted windows
             members_blk = srt[s:s + size]
-            kl = key_str[i_key[members_blk]].tolist()
-            cl = suffix_str[i_key[members_blk]].tolist()
+            kl, cl = (v.tolist() for v in _key_texts(keys_arrow, tokens, i_key[members_blk]))
             a, c, sc, ev = _block_pairs(kl, cl, cutoff, window)
             evaluated += ev
             unique_pairs += int(ev // 4)
@@ -806,22 +843,25 @@ def one_person_several_ids(ctx: Context, options: dict):
                 for p, v in zip(needed.tolist(), surname_clean.to_numpy(dtype=object, na_value=None))}
     out = {k: [] for k in ("pos", "related", "score", "confidence", "other_row", "reason", "severity")}
     min_score, penalty, gap = options["min_score"], options["twin_penalty"], options["twin_id_gap"]
-    others = name_commonness(key_uniques, i_key, i_id, tokens=name_tokens(ctx, key_uniques))  # other people expected to carry each name
-    people = max(int(len(unique(i_id))), 1)
+    others = name_commonness(key_uniques, i_key, i_id, tokens=tokens)  # other people expected to carry each name
+    people = max(int(np.count_nonzero(np.bincount(i_id))), 1)
     dob_people = np.bincount(i_dob[i_dob >= 0], minlength=int(i_dob.max()) + 1 if (i_dob >= 0).any() else 0)
     common_at, chance_medium, chance_low = options["common_name_others"], options["chance_medium"], \
         options["chance_low"]
     token_typo = options["typo_token_similarity"]
     group = subject_groups(ctx)
-    for a, c, s, nd in zip(pi, pj, base, nodob):
-        ra, rc = int(rep[a]), int(rep[c])
+    # per pair, as Python values: the loop below runs over candidate pairs, not records
+    text = _key_texts(keys_arrow, tokens, np.r_[i_key[pi], i_key[pj]])[0]
+    single = (sizes[pi] == 1) & (sizes[pj] == 1)
+    for a, c, ra, rc, ka, kc, s, nd, name_others, d, one_each in zip(
+            pi.tolist(), pj.tolist(), rep[pi].tolist(), rep[pj].tolist(), text[:len(pi)].tolist(),
+            text[len(pi):].tolist(), base.tolist(), nodob.tolist(), others[i_key[pi]].tolist(),
+            i_dob[pi].tolist(), single.tolist()):
         if group is not None and group[ra] >= 0 and group[ra] == group[rc]:
             continue  # alias rows of one subject group: one subject, not one person under two IDs
         first, later = (ra, rc) if ra < rc else (rc, ra)
-        ka, kc = key_str[i_key[a]], key_str[i_key[c]]
         ida, idc = _numeric_id(id_text[ra]), _numeric_id(id_text[rc])
         consecutive = ida is not None and idc is not None and abs(ida - idc) <= gap
-        name_others = float(others[i_key[a]])
         severity = None
         if nd:
             reason, conf, score = "same name, but no birth date to compare", "low", 100.0
@@ -839,7 +879,6 @@ def one_person_several_ids(ctx: Context, options: dict):
                 reason = "same birth date, same name in another token order (up to case, accents or punctuation)"
             conf, score = "high", 100.0
             # people expected to share both name and birth date by chance (independence)
-            d = int(i_dob[a])
             chance = name_others * (max(dob_people[d] - 2, 1) / people if d >= 0 and len(dob_people) else 1.0)
             if chance >= chance_low:
                 conf = "low"
@@ -875,7 +914,7 @@ def one_person_several_ids(ctx: Context, options: dict):
                 continue
         out["pos"].append(later)
         out["other_row"].append(first + 1)
-        if sizes[a] == 1 and sizes[c] == 1:  # one record each (the usual case)
+        if one_each:  # one record each (the usual case)
             out["related"].append(sorted({ra, rc}))
         else:
             out["related"].append(np.union1d(rows[_rows_of(*members, a)], rows[_rows_of(*members, c)]).tolist())
