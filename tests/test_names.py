@@ -94,3 +94,28 @@ def test_nm04_second_byte_lost_family(letter, replacement):
     names = [f"{damaged}LVAREZ, JUAN", f"GARC{damaged}A, ANA", f"PEREZ {damaged}NGEL"]
     hits = pc.match_substring_regex(pa.array(names), MOJIBAKE).to_pylist()
     assert hits == [True, True, True], (letter, replacement, names)
+
+
+def test_one_screening_pass_finds_every_name_each_pattern_flags():
+    """NM01/NM04/NM05/NM06 run their patterns only on the names one combined pass picked out: for
+    every pattern the screened answer equals the pattern run on every name."""
+    import numpy as np
+    import pandas as pd
+
+    from dbhygiene.checks import names as nm
+
+    values = ["PEREZ, JUAN", "PEREZ , JUAN", " PEREZ", "PEREZ ", "PEREZ  JUAN", "PEREZ\u00a0JUAN", "PEREZ2",
+              "NUÃ‘EZ", "GARCÃA", "PE\x07REZ", "PEREZ\tJUAN", "JOSÃ©", "MU\ufffdOZ", "GÓMEZ", "", "Ã?LVAREZ"]
+
+    class Ctx:
+        frame = pd.DataFrame({"full_name": pd.Series(values * 3, dtype="str")})
+        _memo: dict = {}
+
+        def memo(self, namespace):
+            return self._memo.setdefault(namespace, {})
+
+    ctx = Ctx()
+    _, distinct = nm._distinct(ctx)
+    for pattern in nm.SCREENED:
+        assert np.array_equal(nm._flag(ctx, pattern), nm._matches(distinct, pattern)), pattern
+    assert len(ctx.memo("names")["screened"]) < len(distinct)  # the screen left the plain names out

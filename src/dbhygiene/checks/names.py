@@ -50,16 +50,51 @@ def _tokens(names: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(names, r"[^\p{L}\p{N}]+", " "))
 
 
+def _name_tokens(ctx: Context) -> pa.Array:
+    """``_tokens`` of the distinct names, once per run (NM02 and NM03 both read them)."""
+    cache = ctx.memo("names")
+    if "tokens" not in cache:
+        cache["tokens"] = _tokens(_distinct(ctx)[1])
+    return cache["tokens"]
+
+
+NM06_PATTERNS = [
+    (r"^[\s\x{00a0}]", "leading space"),
+    (r"[\s\x{00a0}]$", "trailing space"),
+    (r"[ \x{00a0}]{2,}", "repeated spaces"),
+    (r"\x{00a0}", "non-breaking space"),
+]
+SPACE_BEFORE_COMMA = (r" ,", "space before a comma")
+# every pattern NM01, NM04, NM05 and NM06 look for, as one alternation: one pass over the distinct
+# names finds the few that any of them can flag, and each rule's own pattern runs on those alone
+SCREENED = [r"\d", MOJIBAKE, CONTROL, *(p for p, _ in NM06_PATTERNS), SPACE_BEFORE_COMMA[0]]
+SCREEN = "|".join(f"(?:{p})" for p in SCREENED)
+
+
+def _flag(ctx: Context, pattern: str) -> np.ndarray:
+    """Per distinct name: ``pattern`` matches. ``pattern`` must be one of SCREENED."""
+    assert pattern in SCREENED, pattern
+    cache = ctx.memo("names")
+    _, names = _distinct(ctx)
+    if "screened" not in cache:
+        cache["screened"] = np.flatnonzero(_matches(names, SCREEN))
+    candidates = cache["screened"]
+    out = np.zeros(len(names), dtype=bool)
+    if len(candidates):
+        out[candidates] = _matches(names.take(pa.array(candidates, type=pa.int64())), pattern)
+    return out
+
+
 @implements("NM01")
 def name_has_digits(ctx: Context, options: dict):
-    codes, names = _distinct(ctx)
-    return _broadcast(codes, _matches(names, r"\d"))
+    codes, _ = _distinct(ctx)
+    return _broadcast(codes, _flag(ctx, r"\d"))
 
 
 @implements("NM02")
 def name_single_token(ctx: Context, options: dict):
-    codes, names = _distinct(ctx)
-    tokens = _tokens(names)
+    codes, _ = _distinct(ctx)
+    tokens = _name_tokens(ctx)
     single = _matches(tokens, r"^\S+$")
     initials_only = _matches(tokens, r"^\w( \w)*$")
     return _broadcast(codes, single & ~initials_only)
@@ -67,37 +102,32 @@ def name_single_token(ctx: Context, options: dict):
 
 @implements("NM03")
 def name_initials_only(ctx: Context, options: dict):
-    codes, names = _distinct(ctx)
-    tokens = pc.utf8_trim_whitespace(pc.replace_substring_regex(_tokens(names), r"\d+", ""))
+    codes, _ = _distinct(ctx)
+    tokens = pc.utf8_trim_whitespace(pc.replace_substring_regex(_name_tokens(ctx), r"\d+", ""))
     return _broadcast(codes, _matches(tokens, r"^\p{L}( +\p{L})*$"))
 
 
 @implements("NM04")
 def name_mojibake(ctx: Context, options: dict):
-    codes, names = _distinct(ctx)
-    return _broadcast(codes, _matches(names, MOJIBAKE))
+    codes, _ = _distinct(ctx)
+    return _broadcast(codes, _flag(ctx, MOJIBAKE))
 
 
 @implements("NM05")
 def name_control_characters(ctx: Context, options: dict):
-    codes, names = _distinct(ctx)
-    return _broadcast(codes, _matches(names, CONTROL))
+    codes, _ = _distinct(ctx)
+    return _broadcast(codes, _flag(ctx, CONTROL))
 
 
 @implements("NM06")
 def name_stray_whitespace(ctx: Context, options: dict):
     codes, names = _distinct(ctx)
     kinds = np.full(len(names), "", dtype=object)
-    checks = [
-        (r"^[\s\x{00a0}]", "leading space"),
-        (r"[\s\x{00a0}]$", "trailing space"),
-        (r"[ \x{00a0}]{2,}", "repeated spaces"),
-        (r"\x{00a0}", "non-breaking space"),
-    ]
+    checks = list(NM06_PATTERNS)
     if options["flag_space_before_comma"]:
-        checks.append((r" ,", "space before a comma"))
+        checks.append(SPACE_BEFORE_COMMA)
     for pattern, label in checks:
-        hit = _matches(names, pattern)
+        hit = _flag(ctx, pattern)
         kinds[hit] = np.where(kinds[hit] == "", label, kinds[hit] + ", " + label)
     per_unique = kinds != ""
     mask = _broadcast(codes, per_unique)
