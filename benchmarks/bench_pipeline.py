@@ -70,7 +70,7 @@ def ensure_file(path: Path | None, rows: int, seed: int) -> Path:
     return path
 
 
-def pipeline(path: Path, specs, timings: dict, memory: dict | None):
+def pipeline(path: Path, specs, timings: dict, memory: dict | None, jobs: int | None = None):
     def mark(stage, t0):
         timings.setdefault(stage, []).append(time.perf_counter() - t0)
         timings.setdefault(stage + ":cpu", []).append(time.process_time() - cpu[stage])
@@ -96,7 +96,7 @@ def pipeline(path: Path, specs, timings: dict, memory: dict | None):
                   malformed_rows=loaded.malformed_rows, load_notes=loaded.notes)
     cpu["check"] = time.process_time()
     t = time.perf_counter()
-    result = run(ctx, specs)
+    result = run(ctx, specs, jobs=jobs)
     mark("check", t)
     cpu["report"] = time.process_time()
     t = time.perf_counter()
@@ -155,11 +155,13 @@ def figures(path: Path, repeat: int, timings: dict, rows: int, findings: int, se
     check = [py, "-m", "dbhygiene", "check", str(path), "--profile", PROFILE, "--as-of", AS_OF.isoformat(),
              "-f", "json", "-o", str(out), "--quiet"]
     bare = [py, "-c", f"import pandas; pandas.read_csv({str(path)!r}, sep={sep!r}, encoding={encoding!r})"]
-    whole, peak, bare_t = [], [], []
+    whole, peak, bare_t, serial, serial_peak = [], [], [], [], []
     for _ in range(repeat):  # interleaved, so drift on a shared machine hits both alike
         w, m = timed_process(check)
         whole.append(w); peak.append(m)  # noqa: E702
         bare_t.append(timed_process(bare)[0])
+        w, m = timed_process([*check, "--jobs", "1"])
+        serial.append(w); serial_peak.append(m)  # noqa: E702
     out.unlink(missing_ok=True)
     lines = [f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPU(s), "
              f"{rows:,} rows ({path.stat().st_size / 1e6:.0f} MB, `dbhygiene sample`, {encoding}), profile "
@@ -168,6 +170,8 @@ def figures(path: Path, repeat: int, timings: dict, rows: int, findings: int, se
              "| whole process | median s | runs | ratio to bare read |", "|---|---|---|---|",
              f"| `dbhygiene check -f json` ({findings:,} findings), peak RSS {_med(peak):.0f} MB | {_med(whole):.2f} | "
              f"{', '.join(f'{w:.2f}' for w in whole)} | {_med(whole) / _med(bare_t):.1f}x |",
+             f"| the same with `--jobs 1` (one process), peak RSS {_med(serial_peak):.0f} MB | {_med(serial):.2f} | "
+             f"{', '.join(f'{w:.2f}' for w in serial)} | {_med(serial) / _med(bare_t):.1f}x |",
              f"| bare `pandas.read_csv` process (same file, sep, encoding) | {_med(bare_t):.2f} | "
              f"{', '.join(f'{w:.2f}' for w in bare_t)} | 1.0x |", "",
              "| stage (in process) | median s | CPU s |", "|---|---|---|"]
@@ -266,6 +270,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=43)
     ap.add_argument("--path", type=Path, help="Use (or create) this file instead of the /tmp cache.")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="Processes for the in-process check stage (default: as the command line decides).")
     ap.add_argument("--encoding", default="cp1252", help="Time the sample re-encoded, e.g. utf-8 (default cp1252).")
     ap.add_argument("--cprofile", action="store_true", help="Profile load+normalise once; print the top 15.")
     ap.add_argument("--per-rule", action="store_true", help="Time each rule alone once; print the slowest.")
@@ -285,7 +291,7 @@ def main(argv=None) -> None:
     for i in range(args.repeat):
         gc.collect()
         before = peak_mb()
-        ctx, result, report_chars = pipeline(path, specs, timings, memory if i == 0 else None)
+        ctx, result, report_chars = pipeline(path, specs, timings, memory if i == 0 else None, args.jobs)
         if i == 0:
             rows = len(ctx.frame)
             sep, encoding = ctx.facts.delimiter, ctx.facts.encoding
@@ -313,6 +319,9 @@ def main(argv=None) -> None:
               f"{peak - prev:9.0f} {now:11.0f}")
         prev = peak
     print(f"{'total':<10} {total:9.3f} {'':>7} {'':>7} {rows / total:12,.0f}")
+    second = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if second:
+        print(f"peak RSS of the largest child process (the check stage's second process): {second:.0f} MB")
     bare_med = statistics.median(bare)
     ln = statistics.median(timings["load"]) + statistics.median(timings["normalise"])
     print(f"\nbare pandas.read_csv(sep={sep!r}, encoding={encoding!r}): {bare_med:.3f} s median "
