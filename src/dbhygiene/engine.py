@@ -20,6 +20,7 @@ import datetime as dt
 import os
 import string
 from collections.abc import Callable
+from itertools import repeat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ import pandas as pd
 from .cascade import attach_consequences
 from .catalogue import RuleSpec
 from .errors import CatalogueError, ConfigError
-from .findings import SEVERITY_RANK, Finding, severity_for
+from .findings import SEVERITY_RANK, Finding, many_findings, severity_for
 from .load import SourceFacts
 from .mapping import Mapping
 from .normalise import DateColumnNote
@@ -168,53 +169,108 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _shown(name: str, values: np.ndarray, show_pii: bool) -> np.ndarray:
+    """``show(name, value)`` of each record value, computed once per distinct value when every value
+    is text or missing (a run's hits repeat names, IDs and dates: redaction is the costly part)."""
+    if len(values) > 1 and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        codes, uniques = pd.factorize(values)  # missing values: code -1, shown as show() shows them
+        table = np.array([show(name, u, show_pii) for u in uniques] + [show(name, None, show_pii)], dtype=object)
+        return table[codes]
+    return np.array([show(name, v, show_pii) for v in values], dtype=object)
+
+
+def _formatted(name: str, column: pd.Series, show_pii: bool) -> np.ndarray:
+    """A hits column as its message text: ``_fmt`` of each value (a tuple: each item shown as the
+    field ``name``), computed once per distinct value for numbers; text is its own text."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and (dtype.kind in "iub" or dtype == np.float64) and len(column) > 1:
+        values = column.to_numpy()
+        # floats by their bits: -0.0 and 0.0 print differently, and every NaN prints "(blank)"
+        codes, uniques = pd.factorize(values.view(np.int64) if dtype == np.float64 else values)
+        if dtype == np.float64:
+            uniques = uniques.view(np.float64)
+        return np.array([_fmt(u) for u in uniques.tolist()], dtype=object)[codes]
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values  # _fmt of text is the text
+    return np.array(["; ".join(show(name, x, show_pii) for x in v) if isinstance(v, tuple) else _fmt(v)
+                     for v in values], dtype=object)
+
+
+def _messages(template: str, columns: dict[str, np.ndarray], n: int) -> list[str]:
+    """``template.format_map`` for each hit, column by column: the template's literal text and each
+    field's values joined once per hit (every value is text: a plain ``{name}`` formats text as
+    itself). A template with a format spec, a conversion or a field not given is formatted per hit."""
+    parts = list(string.Formatter().parse(template))
+    if any(spec or conv or (name is not None and name not in columns) for _, name, spec, conv in parts):
+        return [template.format_map({name: col[i] for name, col in columns.items()}) for i in range(n)]
+    pieces = []
+    for literal, name, _, _ in parts:
+        if literal:
+            pieces.append(repeat(literal, n))
+        if name is not None:
+            pieces.append(columns[name])
+    if not pieces:
+        return [""] * n
+    return list(map("".join, zip(*pieces)))
+
+
 def build_findings(spec: RuleSpec, hits: pd.DataFrame, ctx: Context, show_pii: bool) -> list[Finding]:
+    """The hits of one rule as findings, column by column: message values redacted (``show``) once per
+    distinct value, messages joined per hit, findings made by ``many_findings``."""
     if hits.empty:
         return []
+    n = len(hits)
     names = _template_fields(spec.message)
-    record_fields = [n for n in names if n not in hits.columns and n in ctx.frame.columns]
-    missing = [n for n in names if n not in hits.columns and n not in ctx.frame.columns
-               and n not in ("row", "code")]
+    record_fields = [n_ for n_ in names if n_ not in hits.columns and n_ in ctx.frame.columns]
+    missing = [n_ for n_ in names if n_ not in hits.columns and n_ not in ctx.frame.columns
+               and n_ not in ("row", "code")]
     pos = hits["pos"].to_numpy(dtype=np.int64)
     listwide = pos < 0  # list-level findings: no record
-    columns: dict[str, list] = {}
+    any_listwide = bool(listwide.any())
+    at = np.where(listwide, 0, pos) if any_listwide else pos
+    columns: dict[str, np.ndarray] = {}
     for name in record_fields:
         if listwide.all():  # list-level only (perhaps a file with no records): nothing to look up
-            columns[name] = [None] * len(pos)
+            columns[name] = np.full(n, "None", dtype=object)  # as format_map shows None
             continue
-        values = ctx.frame[name].iloc[np.where(listwide, 0, pos)].to_numpy(dtype=object, na_value=None)
-        columns[name] = [None if lw else show(name, v, show_pii) for v, lw in zip(values, listwide)]
+        values = ctx.frame[name].iloc[at].to_numpy(dtype=object, na_value=None)
+        shown = _shown(name, values, show_pii)
+        if any_listwide:
+            shown[listwide] = "None"
+        columns[name] = shown
     for name in names:
         if name in hits.columns:
             # a tuple is several values of one field (e.g. birth dates): each shown or redacted as that field
-            columns[name] = ["; ".join(show(name, x, show_pii) for x in v) if isinstance(v, tuple) else _fmt(v)
-                             for v in hits[name].to_numpy(dtype=object)]
+            columns[name] = _formatted(name, hits[name], show_pii)
     for name in missing:
         if name in spec.values:
             raise ValueError(f"the check returned no '{name}', a value its message names")
-        columns[name] = ["(not mapped)"] * len(hits)
-    rows = pos + 1
-    lines = ctx.lines[np.where(listwide, 0, pos)] if ctx.lines is not None and len(ctx.lines) else None
-    fields = hits["field"].tolist() if "field" in hits.columns else [spec.requires[0] if spec.requires else None] * len(hits)
-    related = hits["related"].tolist() if "related" in hits.columns else None
-    scores = hits["score"].tolist() if "score" in hits.columns else None
-    confidence = hits["confidence"].tolist() if "confidence" in hits.columns else None
-    severities = hits["severity"].tolist() if "severity" in hits.columns else None
-    out = []
-    for i in range(len(hits)):
-        values = {name: col[i] for name, col in columns.items()}
-        rel = tuple(int(p) + 1 for p in related[i]) if related is not None and related[i] is not None else ()
-        conf = confidence[i] if confidence is not None else "high"
-        out.append(Finding(
-            rule=spec.code, name=spec.name, principles=spec.principles,
-            severity=severity_for(severities[i] if severities is not None else spec.severity, conf),
-            source=ctx.facts.path, row=None if listwide[i] else int(rows[i]),
-            line=int(lines[i]) if lines is not None and not listwide[i] else None,
-            field=fields[i], message=spec.message.format_map(values), related_rows=rel,
-            confidence=conf,
-            score=round(float(scores[i]), 1) if scores is not None and scores[i] is not None else None,
-        ))
-    return out
+        columns[name] = np.full(n, "(not mapped)", dtype=object)
+    rows = (pos + 1).tolist()
+    lines = (np.asarray(ctx.lines[at], dtype=np.int64).tolist()
+             if ctx.lines is not None and len(ctx.lines) else [None] * n)
+    if any_listwide:
+        flags = listwide.tolist()
+        rows = [None if lw else r for r, lw in zip(rows, flags)]
+        lines = [None if lw else v for v, lw in zip(lines, flags)]
+    fields = hits["field"].tolist() if "field" in hits.columns else (spec.requires[0] if spec.requires else None)
+    related = (tuple(() if r is None else tuple(int(p) + 1 for p in r) for r in hits["related"].tolist())
+               if "related" in hits.columns else ())
+    scores = ([None if s is None else round(float(s), 1) for s in hits["score"].tolist()]
+              if "score" in hits.columns else None)
+    confidence = hits["confidence"].tolist() if "confidence" in hits.columns else "high"
+    if "severity" in hits.columns or not isinstance(confidence, str):
+        sev = hits["severity"].tolist() if "severity" in hits.columns else repeat(spec.severity, n)
+        conf = confidence if not isinstance(confidence, str) else repeat(confidence, n)
+        memo: dict[tuple, str] = {}
+        severity = [memo[k] if k in memo else memo.setdefault(k, severity_for(*k)) for k in zip(sev, conf)]
+    else:
+        severity = severity_for(spec.severity, confidence)
+    return many_findings(
+        n, rule=spec.code, name=spec.name, principles=spec.principles, severity=severity,
+        source=ctx.facts.path, row=rows, line=lines, field=fields, message=_messages(spec.message, columns, n),
+        related_rows=list(related) if related else (), confidence=confidence, score=scores)
 
 
 def check_partition_key(spec: RuleSpec, ctx: Context) -> None:

@@ -79,17 +79,9 @@ def mask_id(value: str) -> str:
     if value.isalnum():  # letters and digits only (most IDs): no punctuation to keep in place
         hide = len(value) - len(value) // 3
         return "*" * hide + value[hide:]
-    chars = _ALNUM.findall(value)
-    keep = len(chars) // 3
-    hide = len(chars) - keep
-    out, seen = [], 0
-    for ch in value:
-        if _ALNUM.match(ch):
-            out.append("*" if seen < hide else ch)
-            seen += 1
-        else:
-            out.append(ch)
-    return "".join(out)
+    hide = len(_ALNUM.findall(value))
+    hide -= hide // 3
+    return _ALNUM.sub("*", value, count=hide) if hide else value  # the first ``hide`` letters and digits
 
 
 def mask_date(value: str) -> str:
