@@ -4,10 +4,11 @@ a text cell starting with ``= + - @``, tab or CR gets a leading apostrophe, as O
 from __future__ import annotations
 
 import csv
+from operator import attrgetter
 
 from ..catalogue import load_catalogue
 from . import RenderOptions, Report
-from .common import capped, statistics
+from .common import capped, gc_paused, statistics
 from .escape import csv_cell
 
 COLUMNS = ("source", "row", "line", "rule", "name", "severity", "requirements", "field", "message",
@@ -24,8 +25,47 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
     catalogue = load_catalogue()
     writer.writerow(COLUMNS)
     shown, _ = capped(report.findings, options.max_per_rule)
-    for f in shown:
-        spec = catalogue.get(f.rule)
-        writer.writerow([csv_cell(v) for v in (
-            f.source, f.row, f.line, f.rule, f.name, f.severity, " ".join(spec.requirements) if spec else "",
-            f.field or "", f.message, " ".join(map(str, f.related_rows)), f.confidence, f.score)])
+    if not shown:
+        return
+    names = ("source", "row", "line", "rule", "name", "severity", "field", "message", "related_rows", "confidence",
+             "score")
+    col = dict(zip(names, zip(*map(attrgetter(*names), shown))))
+    requirements = {code: " ".join(catalogue[code].requirements) if code in catalogue else "" for code in set(col["rule"])}
+    with gc_paused():
+        columns = [cells(col["source"]), cells(col["row"]), cells(col["line"]), cells(col["rule"]),
+                   cells(col["name"]), cells(col["severity"]), cells([requirements[code] for code in col["rule"]]),
+                   cells([v or "" for v in col["field"]]), cells(col["message"]),
+                   cells([" ".join(map(str, r)) if r else "" for r in col["related_rows"]]), cells(col["confidence"]),
+                   cells(col["score"])]
+        lines = list(map(",".join, zip(*columns)))
+        del columns
+        for start in range(0, len(lines), _CHUNK):
+            out.write("\n".join(lines[start:start + _CHUNK]) + "\n")
+
+
+_CHUNK = 4096  # rows written at once
+
+
+def field_text(value) -> str:
+    """One cell as ``csv.writer`` writes ``csv_cell(value)``: blank for None, ``repr`` of a float, ``str``
+    of anything else, in double quotes (inner ones doubled) when it holds a comma, a quote or a newline."""
+    cell = csv_cell(value)
+    text = "" if cell is None else repr(cell) if isinstance(cell, float) else str(cell)
+    if '"' in text or "," in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def cells(values) -> list[str]:
+    """``field_text`` of each value of a column: whole numbers and blanks by one conversion each, text
+    once per distinct value where values repeat (rule codes, severities, fields, the source path)."""
+    values = list(values)
+    types = set(map(type, values))
+    if types <= {int, type(None)}:
+        return ["" if v is None else int.__repr__(v) for v in values]
+    if types == {str}:
+        distinct = set(values)
+        if 4 * len(distinct) <= len(values):
+            table = {v: field_text(v) for v in distinct}
+            return list(map(table.__getitem__, values))
+    return list(map(field_text, values))
