@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dbhygiene import api, sample
@@ -271,3 +272,17 @@ def test_age_without_a_usable_entry_date_is_medium_confidence(write):
             "GOMEZ, ANA;10/05/2009;;HURTO\n")
     _, result = run(write, text, "OF12", profile="ar")
     assert {f.row: f.confidence for f in result.findings} == {1: "high", 2: "medium"}
+
+
+@pytest.mark.parametrize("values, distinct_values, codes", [
+    (["ROBO", " ROBO ", None, "HURTO", "ROBO\t"], ["ROBO", "HURTO"], [0, 0, -1, 1, 0]),  # padding is not a value
+    (["ROBO", None, "HURTO", "ROBO"], ["ROBO", "HURTO"], [0, -1, 1, 0]),  # nothing to strip
+    ([None, None], [], [-1, -1]),
+])
+def test_distinct_values_are_the_stripped_ones(values, distinct_values, codes):
+    from dbhygiene.checks.legitimacy import Distinct
+
+    d = Distinct(pd.Series(values, dtype="str"))
+    assert list(d.raw) == distinct_values
+    assert d.codes.tolist() == codes
+    assert d.counts.tolist() == [codes.count(i) for i in range(len(distinct_values))]

@@ -49,3 +49,13 @@ def test_mask_id_fast_path_matches_the_character_walk():
 
     for value in ["20123456", "AB12", "x", " 123 ", "12.345.678", "Ñ12", "²3", "", "a_b", "١٢٣٤", "ab cd"]:
         assert mask_id(value) == walk(value)
+
+
+def test_db09_prefilter_splits_exactly_the_values_the_regex_splits():
+    from dbhygiene.checks.several import _pieces, _split_distinct
+
+    values = ["01/02/1980", "1970-01-18; 1965-03-29", "April 18, 1948, April 15, 1950", "(a) 3.3.1965, (b) 1.1.1965",
+              "01 Jan 1961 to 31 Dec 1962", "1951", "circa 1951", "1980 1981", "18 Apr 1948 / 1949-01-02", "",
+              "19801981", "2/3/1950 y 4/5/1950"]
+    assert _pieces(pa.array(values)) == _split_distinct(values)
+    assert _pieces(pa.array(values))[1] == ["1970-01-18", "1965-03-29"]

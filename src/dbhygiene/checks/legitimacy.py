@@ -54,12 +54,15 @@ class Distinct:
         encoded = pc.dictionary_encode(textops.series_arrow(values))
         first = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
         stripped = pc.utf8_trim_whitespace(encoded.dictionary)
-        # distinct stripped values, in order of first appearance (as factorizing the stripped column)
-        again = pc.dictionary_encode(stripped)
-        to_stripped = np.asarray(again.indices, dtype=np.int64)
-        self.codes = np.where(first >= 0, to_stripped[np.where(first >= 0, first, 0)], -1) if len(to_stripped) \
-            else first
-        self._raw_arrow = again.dictionary
+        if pc.all(pc.equal(stripped, encoded.dictionary)).as_py() is not False:  # nothing to strip (or no values)
+            self.codes, self._raw_arrow = first, encoded.dictionary
+        else:
+            # distinct stripped values, in order of first appearance (as factorizing the stripped column)
+            again = pc.dictionary_encode(stripped)
+            to_stripped = np.asarray(again.indices, dtype=np.int64)
+            self.codes = np.where(first >= 0, to_stripped[np.where(first >= 0, first, 0)], -1) \
+                if len(to_stripped) else first
+            self._raw_arrow = again.dictionary
         self._clean_arrow = pc.fill_null(textops.clean_names(self._raw_arrow), "")
         self.counts = np.bincount(self.codes[self.codes >= 0], minlength=len(self._raw_arrow))
         self._raw = self._clean = None

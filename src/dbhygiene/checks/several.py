@@ -59,6 +59,18 @@ def _split_distinct(distinct: list[str]) -> list[list[str]]:
     return out
 
 
+def _pieces(distinct: pa.Array) -> list[list[str]]:
+    """``_split_distinct`` of every distinct value. Every form DATE_TOKEN knows holds a four-digit
+    year, so a value with fewer than two runs of four digits names at most one date and is its own
+    piece; only the others (a handful in most lists) go through the Python regex."""
+    values = distinct.to_pylist()
+    out = [[v] for v in values]
+    several = np.flatnonzero(np.asarray(pc.fill_null(pc.count_substring_regex(distinct, r"\d{4}"), 0)) >= 2)
+    for i, split in zip(several, _split_distinct([values[i] for i in several])):
+        out[i] = split
+    return out
+
+
 def _intervals(values: pd.Series, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """[lo, hi] day numbers each value allows; NaT-like (lo > hi) when it fixes no date."""
     note = ctx.date_notes.get("birth_date")
@@ -99,7 +111,7 @@ def several_birth_dates(ctx: Context, options: dict):
     parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
     encoded = pc.dictionary_encode(flat)  # each distinct value is split and parsed once
     codes = np.asarray(encoded.indices, dtype=np.int64)
-    pieces = _split_distinct([str(v) for v in encoded.dictionary.to_pylist()])
+    pieces = _pieces(encoded.dictionary)
     # expand: one entry per (record, date written), each distinct date parsed once
     piece_counts = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
     # only a record with several values, or with a value naming several dates, can hold two dates:
