@@ -502,10 +502,12 @@ def _name_tokens(key_uniques) -> dict:
     repeat = np.zeros(len(token), dtype=bool)
     if len(token) > 1:
         repeat[1:] = (token[1:] == token[:-1]) & (parent[1:] == parent[:-1])
+    values = encoded.dictionary.cast(pa.large_string())
+    # affix codes of the distinct tokens, then per token occurrence
+    prefix = codes(pc.utf8_slice_codeunits(values, 0, BLOCK_AFFIX))
+    suffix = codes(pc.utf8_slice_codeunits(values, -BLOCK_AFFIX, 1 << 30))
     return {"start": offsets[:-1], "count": np.diff(offsets), "parent": parent,
-            "token": token, "prefix": codes(pc.utf8_slice_codeunits(flat, 0, BLOCK_AFFIX)),
-            "suffix": codes(pc.utf8_slice_codeunits(flat, -BLOCK_AFFIX, 1 << 30)),
-            "values": encoded.dictionary.cast(pa.large_string()), "repeat": repeat}
+            "token": token, "prefix": prefix[token], "suffix": suffix[token], "values": values, "repeat": repeat}
 
 
 def name_histograms(ctx: Context, key_uniques) -> tuple[np.ndarray, np.ndarray]:
@@ -523,16 +525,18 @@ def _key_histograms(tokens: dict) -> tuple[np.ndarray, np.ndarray]:
     by_count = np.argsort(-count, kind="stable")
     first = start[by_count]
     have = np.bincount(count, minlength=1)[::-1].cumsum()[::-1]  # have[j]: keys with >= j tokens
-    hist = np.zeros((n_keys, token_hist.shape[1]), dtype=np.uint16)
-    length = np.zeros(n_keys, dtype=np.int64)
+    spaces = np.maximum(count[by_count] - 1, 0)
+    length = spaces.copy()
+    for j in range(1, len(have)):
+        length[:int(have[j])] += np.take(token_length, token[first[:int(have[j])] + (j - 1)])
+    # no key of 255 characters or fewer can overflow a byte count
+    wide = np.uint8 if not n_keys or int(length.max()) <= 255 else np.uint16
+    hist = np.zeros((n_keys, token_hist.shape[1]), dtype=wide)
+    token_hist = token_hist.astype(wide)
     for j in range(1, len(have)):
         n = int(have[j])
-        t = token[first[:n] + (j - 1)]
-        hist[:n] += np.take(token_hist, t, axis=0)
-        length[:n] += np.take(token_length, t)
-    spaces = np.maximum(count[by_count] - 1, 0)
-    hist[:, 26] += spaces.astype(np.uint16)  # bucket 26: the space
-    length += spaces
+        hist[:n] += np.take(token_hist, token[first[:n] + (j - 1)], axis=0)
+    hist[:, 26] += spaces.astype(wide)  # bucket 26: the space
     back = np.empty(n_keys, dtype=np.int64)
     back[by_count] = np.arange(n_keys)
     return np.take(np.minimum(hist, 255).astype(np.uint8), back, axis=0), np.take(length, back)
@@ -551,7 +555,7 @@ def _key_texts(keys_arrow: pa.Array, tokens: dict, keys: np.ndarray) -> tuple[np
     count = tokens["count"][distinct]
     tok = tokens["token"][_expand(tokens["start"][distinct], count)]
     owner = np.repeat(np.arange(len(distinct), dtype=np.int64), count)
-    tok = tok[np.lexsort((rank[tok], owner))]
+    tok = tok[_lexsort2(owner, rank[tok])]
     offsets = np.r_[0, np.cumsum(count)].astype(np.int64)
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), pc.take(reversed_tokens, pa.array(tok)))
     suffix = pc.binary_join(lists, pa.scalar(" ", pa.large_string())).to_numpy(zero_copy_only=False)
@@ -604,8 +608,9 @@ def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, i
     temporary is small and reused: on this kind of machine fresh memory pages cost more than the
     arithmetic. A chunk's blocking codes are packed with the identity's position in the chunk (and
     the token, to skip a suffix group's pairs that share the whole token: its prefix group has them)
-    into one int64 and sorted; pairs found through several codes are kept once by writing each
-    pair's index into a slot per possible pair of its block and keeping the index that stayed."""
+    into one int64 and sorted (a stable radix sort on the codes alone when they fit 16 bits); pairs
+    found through several codes are kept once by writing each pair's index into a slot per possible
+    pair of its block and keeping the index that stayed."""
     sq = bsize.astype(np.int64) ** 2
     if not len(sq):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
@@ -614,45 +619,56 @@ def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, i
     cuts = np.flatnonzero(np.r_[True, chunk_of[1:] != chunk_of[:-1], True])
     slots = np.empty(int(max(sq[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:]))), dtype=np.int32)
     e_start, e_count, e_code, e_token = entries["start"], entries["count"], entries["code"], entries["token"]
-    n_pre = entries["n_pre"]
-    cbits = max(int(entries["n_codes"] - 1).bit_length(), 1)
+    n_pre, n_codes = entries["n_pre"], entries["n_codes"]
     tbits = max(int(entries["n_tokens"] - 1).bit_length(), 1)
+    code16 = e_code.astype(np.uint16) if n_codes <= 1 << 16 else None
     found_lo, found_hi = [], []
     candidates = 0
     for j0, j1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
         sizes = bsize[j0:j1]
         ranks = _expand(bstart[j0:j1], sizes)
         m = len(ranks)
-        block_of = np.repeat(np.arange(j1 - j0, dtype=np.int64), sizes)
+        block_of = np.repeat(np.arange(j1 - j0, dtype=np.int32), sizes)
         block_first = np.cumsum(sizes) - sizes  # chunk position of each block's first identity
         slot0 = first_pair[j0:j1] - first_pair[j0]
         k = key[ranks]
         counts = e_count[k]
         idx = _expand(e_start[k], counts)
         rbits = max((m - 1).bit_length(), 1)
-        with_token = cbits + rbits + tbits <= 62
+        with_token = code16 is not None or max(int(n_codes - 1).bit_length(), 1) + rbits + tbits <= 62
         tb = tbits if with_token else 0
-        packed = np.repeat(np.arange(m, dtype=np.int64) << tb, counts)
-        packed |= e_code[idx] << (rbits + tb)
+        payload = np.repeat(np.arange(m, dtype=np.int64) << tb, counts)  # position, token
         if with_token:
-            packed |= e_token[idx]
-        packed.sort()
-        code = packed >> (rbits + tb)
-        pos = (packed >> tb) & ((1 << rbits) - 1)
+            payload |= e_token[idx]
+        if code16 is not None:  # few codes: a stable radix sort; positions stay ascending per code
+            c16 = code16[idx]
+            by_code = np.argsort(c16, kind="stable")
+            code = c16[by_code].astype(np.int64)
+            payload = payload[by_code]
+        else:  # codes, positions (and tokens) packed into one int64 and sorted
+            payload |= e_code[idx] << (rbits + tb)
+            payload.sort()
+            code = payload >> (rbits + tb)
+        pos = (payload >> tb) & ((1 << rbits) - 1)
+        tok = payload & ((1 << tb) - 1) if with_token else None
         blk = block_of[pos]
-        new = np.empty(len(packed), dtype=bool)
+        new = np.empty(len(code), dtype=bool)
         new[:1] = True
         np.not_equal(code[1:], code[:-1], out=new[1:])
         new[1:] |= blk[1:] != blk[:-1]
         gstart = np.flatnonzero(new)
-        gsize = np.diff(np.r_[gstart, len(packed)])
+        gsize = np.diff(np.r_[gstart, len(code)])
         multi = gsize >= 2
+        if with_token and len(gstart):  # a suffix group of one token only: its prefix group has the pairs
+            changes = np.empty(len(tok), dtype=np.int32)
+            changes[:1] = 0
+            np.cumsum(tok[1:] != tok[:-1], out=changes[1:])
+            multi &= (code[gstart] < n_pre) | (changes[gstart + gsize - 1] != changes[gstart])
         left, right = _pairs_within_groups(gstart[multi], gsize[multi])
         a, c = pos[left], pos[right]  # a <= c: positions ascend within a code
         ids_c = ids[ranks]
         keep = ids_c[a] != ids_c[c]
         if with_token:  # a suffix shared through the whole token: the prefix group has the pair
-            tok = packed & ((1 << tb) - 1)
             keep &= (code[left] < n_pre) | (tok[left] != tok[right])
         a, c = a[keep], c[keep]
         b = blk[left[keep]]
@@ -662,7 +678,8 @@ def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, i
         once = slots[pid] == order
         a, c = a[once], c[once]
         candidates += len(a)
-        near = ratio_upper_bound(hist, length, k[a], k[c]) >= cutoff - 1e-9
+        # the chunk's histograms copied once, so the pairs read them from cache
+        near = ratio_upper_bound(np.take(hist, k, axis=0), np.take(length, k), a, c) >= cutoff - 1e-9
         a, c = a[near], c[near]
         pair = np.sort(a * m + c)
         found_lo.append(ranks[pair // m])
@@ -681,10 +698,25 @@ def _numeric_id(value: str) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 18 else None
 
 
+def _lexsort2(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))`` (stable), as one sort of non-negative keys and positions packed
+    into an int64 when they fit (a lexsort is two stable sorts, several times dearer)."""
+    n = len(major)
+    if not n or major.min() < 0 or minor.min() < 0:
+        return np.lexsort((minor, major))
+    pbits, ibits = max((n - 1).bit_length(), 1), max(int(minor.max()).bit_length(), 1)
+    if int(major.max()).bit_length() + ibits + pbits > 63:
+        return np.lexsort((minor, major))
+    packed = (major.astype(np.int64) << (ibits + pbits)) | (minor.astype(np.int64) << pbits)
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    return packed & ((1 << pbits) - 1)
+
+
 def _blocks(members: np.ndarray, block: np.ndarray, ids: np.ndarray):
     """Sort ``members`` by (block key, ID); return the order, block starts, block sizes and the
     number of distinct IDs in each block."""
-    srt = members[np.lexsort((ids[members], block[members]))]
+    srt = members[_lexsort2(block[members], ids[members])]
     b, i = block[srt], ids[srt]
     start = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
     size = np.diff(np.r_[start, len(srt)])
@@ -752,7 +784,9 @@ def one_person_several_ids(ctx: Context, options: dict):
     combo = ((dob_code[rows].astype(np.int64) + 1) * (id_code.max() + 1) + id_code[rows]) * (key_code.max() + 1) \
         + key_code[rows]
     ident = pd.factorize(combo)[0]
-    order, starts, sizes = group_positions(ident)
+    order = _lexsort2(ident, np.zeros(len(ident), dtype=np.int64))  # group_positions' stable order
+    starts = np.flatnonzero(np.r_[True, ident[order[1:]] != ident[order[:-1]]])
+    sizes = np.diff(np.r_[starts, len(ident)])
     rep = rows[order[starts]]  # first row of each identity (stable sort keeps file order)
     members = (order, starts, sizes)
     i_dob, i_id, i_key = dob_code[rep], id_code[rep], key_code[rep]

@@ -1,0 +1,165 @@
+"""ID04's candidate-pair machinery against plain definitions: blocking by token affixes inside
+birth-date blocks, the character-count bound, key histograms and suffix keys built from the distinct
+tokens, name commonness. All data invented (random names over a small syllable alphabet, so blocks
+share tokens and affixes the way a real export's names do)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from rapidfuzz import fuzz
+
+from dbhygiene.checks.identity import (BLOCK_AFFIX, _affix_block_pairs, _as_large_strings, _blocking_entries,
+                                       _key_histograms, _key_texts, _lexsort2, _name_tokens, name_commonness,
+                                       suffix_key)
+from dbhygiene.textops import char_histograms, ratio_upper_bound
+from conftest import check_text
+
+SYLLABLES = ["ma", "ri", "a", "jo", "se", "lu", "is", "ez", "gon", "za", "lez", "pe", "dro", "ñe", "ca", "rlos", "o"]
+
+
+class Memo:
+    """The part of a Context the cached helpers use."""
+
+    def __init__(self):
+        self._memo = {}
+
+    def memo(self, namespace):
+        return self._memo.setdefault(namespace, {})
+
+
+def random_keys(seed: int, n: int) -> list[str]:
+    rng = random.Random(seed)
+    tokens = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(60)]
+    keys = {" ".join(sorted(rng.choice(tokens) for _ in range(rng.randint(1, 4)))) for _ in range(n)}
+    keys |= {"ana ana luis", "x", "", "a" * 300, "a" * 200 + " " + "a" * 100}
+    return sorted(keys)
+
+
+def affix_pairs_by_definition(block, key, ids, keys, hist, length, cutoff):
+    """Every pair of one block with different IDs where a token of one shares its first or last
+    BLOCK_AFFIX characters with a token of the other, then the bound."""
+    toks = [k.split(" ") for k in keys]
+    pre = [{t[:BLOCK_AFFIX] for t in ts} for ts in toks]
+    suf = [{t[-BLOCK_AFFIX:] for t in ts} for ts in toks]
+    cand = []
+    for i, j in itertools.combinations(range(len(block)), 2):
+        if block[i] == block[j] and ids[i] != ids[j] and (pre[key[i]] & pre[key[j]] or suf[key[i]] & suf[key[j]]):
+            cand.append((i, j))
+    a = np.array([p[0] for p in cand], dtype=np.int64)
+    c = np.array([p[1] for p in cand], dtype=np.int64)
+    near = ratio_upper_bound(hist, length, key[a], key[c]) >= cutoff - 1e-9 if len(cand) else np.zeros(0, bool)
+    return a[near].tolist(), c[near].tolist(), len(cand)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("variant", ["radix", "packed", "no_token", "small_chunks"])
+def test_affix_block_pairs_equal_the_definition(seed, variant):
+    keys = random_keys(seed, 150)
+    tokens = _name_tokens(pd.Index(keys, dtype="str"))
+    entries = dict(_blocking_entries(Memo(), tokens))
+    if variant in ("packed", "no_token"):  # more codes than a 16-bit radix sort takes
+        entries["n_codes"] = 1 << 17
+    if variant == "no_token":  # codes, positions and tokens do not fit one int64
+        entries["n_tokens"] = 1 << 50
+    hist, length = char_histograms(np.array(keys, dtype=object))
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 25, 40)
+    block = np.repeat(np.arange(len(sizes)), sizes)
+    key = rng.integers(0, len(keys), len(block))
+    ids = rng.integers(0, len(block) // 2, len(block))  # some identities of one block share an ID
+    starts = np.cumsum(sizes) - sizes
+    lo, hi, n = _affix_block_pairs(starts, sizes, key, ids, entries, hist, length, 60.0,
+                                   pair_space=50 if variant == "small_chunks" else 1 << 21)
+    ref_lo, ref_hi, ref_n = affix_pairs_by_definition(block, key, ids, keys, hist, length, 60.0)
+    assert (lo.tolist(), hi.tolist(), n) == (ref_lo, ref_hi, ref_n)
+    assert len(ref_lo) > 20 and ref_n > len(ref_lo)  # the data exercise both the blocking and the bound
+
+
+def test_a_pair_sharing_only_a_token_suffix_is_a_candidate():
+    keys = ["martinez", "nartinez", "ramirez"]
+    tokens = _name_tokens(pd.Index(keys, dtype="str"))
+    hist, length = char_histograms(np.array(keys, dtype=object))
+    lo, hi, n = _affix_block_pairs(np.array([0]), np.array([3]), np.array([0, 1, 2]), np.array([7, 8, 9]),
+                                   _blocking_entries(Memo(), tokens), hist, length, 75.0)
+    assert (lo.tolist(), hi.tolist(), n) == ([0], [1], 1)
+
+
+def test_id04_finds_a_first_letter_typo_in_a_one_token_name(tmp_path):
+    text = "nombre;dni;fecha nacimiento\nMARTINEZ;20123456;01/02/1980\nNARTINEZ;30999888;01/02/1980\n"
+    _, result = check_text(tmp_path, text, ["ID04"])
+    assert [f.row for f in result.findings if f.rule == "ID04"] == [2]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_key_histograms_from_tokens_equal_the_keys_own(seed):
+    keys = random_keys(seed, 300)
+    hist, length = _key_histograms(_name_tokens(pd.Index(keys, dtype="str")))
+    ref_hist, ref_length = char_histograms(np.array(keys, dtype=object))
+    assert np.array_equal(hist, ref_hist) and np.array_equal(length, ref_length)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_key_texts_and_suffix_keys_equal_suffix_key(seed):
+    keys = random_keys(seed, 300)
+    index = pd.Index(keys, dtype="str")
+    tokens = _name_tokens(index)
+    pick = np.random.default_rng(seed).integers(0, len(keys), 500)
+    text, suffix = _key_texts(_as_large_strings(index), tokens, pick)
+    ref = suffix_key(pd.Series(keys, dtype="str")).to_numpy(dtype=object)
+    assert text.tolist() == [keys[i] for i in pick]
+    assert suffix.tolist() == [ref[i] for i in pick]
+
+
+def test_ratio_upper_bound_bounds_fuzz_ratio_and_handles_capped_counts():
+    rng = random.Random(5)
+    pool = list("abcdefghij ñé-") + ["\u4e2d"]
+    words = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(300)]
+    words += ["a" * 300, "a" * 256 + "b", "", "b" * 260]
+    hist, length = char_histograms(np.array(words, dtype=object))
+    a = np.array([rng.randrange(len(words)) for _ in range(3000)] + [300, 300, 301, 302, 303])
+    b = np.array([rng.randrange(len(words)) for _ in range(3000)] + [301, 302, 303, 302, 300])
+    bound = ratio_upper_bound(hist, length, a, b, chunk=1000)
+    assert all(bound[i] >= fuzz.ratio(words[a[i]], words[b[i]]) - 1e-9 for i in range(len(a)))
+    l1 = np.abs(hist[a].astype(int) - hist[b].astype(int)).sum(axis=1)
+    total = length[a] + length[b]
+    assert np.array_equal(bound, np.where(total > 0, 100.0 * (total - l1) / np.maximum(total, 1), 100.0))
+
+
+def commonness_by_definition(keys, i_key, i_id, exclude=2):
+    pair = sorted({(k, i) for k, i in zip(i_key.tolist(), i_id.tolist())})
+    people = len({i for _, i in pair})
+    observed = np.bincount([k for k, _ in pair], minlength=len(keys)).astype(float)
+    carriers = {}
+    for k, i in pair:
+        for t in set(keys[k].split(" ")):
+            carriers.setdefault(t, set()).add(i)
+    out = []
+    for k, text in enumerate(keys):
+        chance = people
+        for t in text.split(" "):
+            chance *= max(max(len(carriers.get(t, ())) - exclude, 0) / people, 1e-12)
+        out.append(max(observed[k] - exclude, chance))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_name_commonness_equals_the_definition(seed):
+    keys = random_keys(seed, 80)
+    rng = np.random.default_rng(seed)
+    i_id = rng.integers(0, 200, 600)  # IDs under one name and under several
+    i_key = rng.integers(0, len(keys), 600)
+    got = name_commonness(pd.Index(keys, dtype="str"), i_key, i_id)
+    assert np.allclose(got, commonness_by_definition(keys, i_key, i_id), rtol=1e-9, atol=1e-12)
+
+
+def test_lexsort2_equals_lexsort():
+    rng = np.random.default_rng(3)
+    major, minor = rng.integers(0, 50, 2000), rng.integers(0, 7, 2000)
+    assert np.array_equal(_lexsort2(major, minor), np.lexsort((minor, major)))
+    assert np.array_equal(_lexsort2(major, minor - 3), np.lexsort((minor - 3, major)))  # negative: the fallback
+    assert np.array_equal(_lexsort2(major << 40, minor << 20), np.lexsort((minor << 20, major << 40)))
