@@ -517,29 +517,23 @@ def name_histograms(ctx: Context, key_uniques) -> tuple[np.ndarray, np.ndarray]:
     return _cached(ctx, "name_histograms", lambda: _key_histograms(name_tokens(ctx, key_uniques)))
 
 
-def _key_histograms(tokens: dict) -> tuple[np.ndarray, np.ndarray]:
+def _key_histograms(tokens: dict, chunk: int = 1 << 15) -> tuple[np.ndarray, np.ndarray]:
     token_hist, token_length = char_histograms(tokens["values"])
     start, count, token = tokens["start"], tokens["count"], tokens["token"]
     n_keys = len(start)
-    # keys by decreasing token count, so the keys with a j-th token are a prefix (slices, not masks)
-    by_count = np.argsort(-count, kind="stable")
-    first = start[by_count]
-    have = np.bincount(count, minlength=1)[::-1].cumsum()[::-1]  # have[j]: keys with >= j tokens
-    spaces = np.maximum(count[by_count] - 1, 0)
-    length = spaces.copy()
-    for j in range(1, len(have)):
-        length[:int(have[j])] += np.take(token_length, token[first[:int(have[j])] + (j - 1)])
+    spaces = np.maximum(count - 1, 0)
+    length = np.add.reduceat(token_length[token], start) + spaces if len(token) else np.zeros(n_keys, np.int64)
     # no key of 255 characters or fewer can overflow a byte count
     wide = np.uint8 if not n_keys or int(length.max()) <= 255 else np.uint16
-    hist = np.zeros((n_keys, token_hist.shape[1]), dtype=wide)
     token_hist = token_hist.astype(wide)
-    for j in range(1, len(have)):
-        n = int(have[j])
-        hist[:n] += np.take(token_hist, token[first[:n] + (j - 1)], axis=0)
-    hist[:, 26] += spaces.astype(wide)  # bucket 26: the space
-    back = np.empty(n_keys, dtype=np.int64)
-    back[by_count] = np.arange(n_keys)
-    return np.take(np.minimum(hist, 255).astype(np.uint8), back, axis=0), np.take(length, back)
+    hist = np.empty((n_keys, token_hist.shape[1]), dtype=np.uint8)
+    for k0 in range(0, n_keys, chunk):  # a chunk of keys is a run of tokens: gather, then add per key
+        k1 = min(k0 + chunk, n_keys)
+        t0, t1 = int(start[k0]), int(start[k1 - 1] + count[k1 - 1])
+        part = np.add.reduceat(np.take(token_hist, token[t0:t1], axis=0), start[k0:k1] - t0, axis=0)
+        part[:, 26] += spaces[k0:k1].astype(wide)  # bucket 26: the space
+        hist[k0:k1] = np.minimum(part, 255)
+    return hist, length
 
 
 def _key_texts(keys_arrow: pa.Array, tokens: dict, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -563,25 +557,18 @@ def _key_texts(keys_arrow: pa.Array, tokens: dict, keys: np.ndarray) -> tuple[np
 
 
 def _blocking_entries(ctx: Context, tokens: dict) -> dict:
-    """Per distinct name key, its ID04 blocking codes (CSR: ``start``, ``count``; ``code``, ``token``):
-    each token's prefix code, and its suffix code (offset by ``n_pre``) unless the token is shorter
-    than ``BLOCK_AFFIX`` letters (then prefix, suffix and token are one, and two such suffixes match
-    only where the prefixes do). A token repeated in a key adds nothing. Once per run."""
-    def build():
-        n_keys = len(tokens["start"])
-        token, parent = tokens["token"], tokens["parent"]
-        n_pre = int(tokens["prefix"].max()) + 1 if len(token) else 1
-        short = np.asarray(pc.utf8_length(tokens["values"]), dtype=np.int64) < BLOCK_AFFIX
-        first = ~tokens["repeat"]
-        keep = np.stack([first, first & ~short[token]], axis=1).ravel()
-        code = np.stack([tokens["prefix"], tokens["suffix"] + n_pre], axis=1).ravel()[keep]
-        owner = np.repeat(parent, 2)[keep]
-        count = np.bincount(owner, minlength=n_keys)
-        n_codes = int(code.max()) + 1 if len(code) else 1
-        return {"start": np.cumsum(count) - count, "count": count, "code": code.astype(np.int64),
-                "token": np.repeat(token, 2)[keep], "n_pre": n_pre, "n_codes": n_codes,
-                "n_tokens": int(token.max()) + 1 if len(token) else 1}
-    return _cached(ctx, "blocking_entries", build)
+    """ID04's blocking codes per token occurrence of the distinct name keys: its prefix code and its
+    suffix code (offset by ``n_pre``), over the token table's own arrays (nothing copied).
+
+    A token shorter than ``BLOCK_AFFIX`` letters is its own prefix and suffix, so its suffix group
+    holds that one token only, and a token repeated in a key repeats its codes: both give pairs
+    that other groups already give, and ``_affix_block_pairs`` skips or deduplicates them."""
+    token = tokens["token"]
+    n_pre = int(tokens["prefix"].max()) + 1 if len(token) else 1
+    n_suf = int(tokens["suffix"].max()) + 1 if len(token) else 1
+    return {"start": tokens["start"], "count": tokens["count"], "prefix": tokens["prefix"],
+            "suffix": tokens["suffix"], "token": token, "n_pre": n_pre, "n_codes": n_pre + n_suf,
+            "n_tokens": int(token.max()) + 1 if len(token) else 1}
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -618,10 +605,11 @@ def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, i
     chunk_of = first_pair // pair_space
     cuts = np.flatnonzero(np.r_[True, chunk_of[1:] != chunk_of[:-1], True])
     slots = np.empty(int(max(sq[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:]))), dtype=np.int32)
-    e_start, e_count, e_code, e_token = entries["start"], entries["count"], entries["code"], entries["token"]
+    e_start, e_count, e_token = entries["start"], entries["count"], entries["token"]
+    e_prefix, e_suffix = entries["prefix"], entries["suffix"]
     n_pre, n_codes = entries["n_pre"], entries["n_codes"]
     tbits = max(int(entries["n_tokens"] - 1).bit_length(), 1)
-    code16 = e_code.astype(np.uint16) if n_codes <= 1 << 16 else None
+    radix = n_codes <= 1 << 16
     found_lo, found_hi = [], []
     candidates = 0
     for j0, j1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
@@ -633,20 +621,25 @@ def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, i
         slot0 = first_pair[j0:j1] - first_pair[j0]
         k = key[ranks]
         counts = e_count[k]
-        idx = _expand(e_start[k], counts)
+        idx = _expand(e_start[k], counts)  # the chunk's token occurrences
+        n_occ = len(idx)
         rbits = max((m - 1).bit_length(), 1)
-        with_token = code16 is not None or max(int(n_codes - 1).bit_length(), 1) + rbits + tbits <= 62
+        with_token = (0 if radix else max(int(n_codes - 1).bit_length(), 1)) + rbits + tbits <= 62
         tb = tbits if with_token else 0
-        payload = np.repeat(np.arange(m, dtype=np.int64) << tb, counts)  # position, token
+        payload = np.empty(2 * n_occ, dtype=np.int64)  # position (and token): prefix entries, then suffix entries
+        payload[:n_occ] = np.repeat(np.arange(m, dtype=np.int64) << tb, counts)
         if with_token:
-            payload |= e_token[idx]
-        if code16 is not None:  # few codes: a stable radix sort; positions stay ascending per code
-            c16 = code16[idx]
-            by_code = np.argsort(c16, kind="stable")
-            code = c16[by_code].astype(np.int64)
+            payload[:n_occ] |= e_token[idx]
+        payload[n_occ:] = payload[:n_occ]
+        code = np.empty(2 * n_occ, dtype=np.uint16 if radix else np.int64)
+        code[:n_occ] = e_prefix[idx]
+        code[n_occ:] = e_suffix[idx] + n_pre
+        if radix:  # few codes: a stable radix sort; positions stay ascending per code
+            by_code = np.argsort(code, kind="stable")
+            code = code[by_code].astype(np.int64)
             payload = payload[by_code]
         else:  # codes, positions (and tokens) packed into one int64 and sorted
-            payload |= e_code[idx] << (rbits + tb)
+            payload |= code << (rbits + tb)
             payload.sort()
             code = payload >> (rbits + tb)
         pos = (payload >> tb) & ((1 << rbits) - 1)
