@@ -163,3 +163,12 @@ def test_lexsort2_equals_lexsort():
     assert np.array_equal(_lexsort2(major, minor), np.lexsort((minor, major)))
     assert np.array_equal(_lexsort2(major, minor - 3), np.lexsort((minor - 3, major)))  # negative: the fallback
     assert np.array_equal(_lexsort2(major << 40, minor << 20), np.lexsort((minor << 20, major << 40)))
+
+
+def test_group_dense_equals_group_positions():
+    from dbhygiene.checks.duplicates import group_positions
+    from dbhygiene.checks.identity import _group_dense
+    codes = pd.factorize(np.random.default_rng(4).integers(0, 300, 1000))[0]
+    for got, want in zip(_group_dense(codes), group_positions(codes)):
+        assert np.array_equal(got, want)
+    assert all(len(x) == 0 for x in _group_dense(np.zeros(0, dtype=np.int64)))

@@ -527,12 +527,18 @@ def _key_histograms(tokens: dict, chunk: int = 1 << 15) -> tuple[np.ndarray, np.
     wide = np.uint8 if not n_keys or int(length.max()) <= 255 else np.uint16
     token_hist = token_hist.astype(wide)
     hist = np.empty((n_keys, token_hist.shape[1]), dtype=np.uint8)
-    for k0 in range(0, n_keys, chunk):  # a chunk of keys is a run of tokens: gather, then add per key
+    for k0 in range(0, n_keys, chunk):
         k1 = min(k0 + chunk, n_keys)
-        t0, t1 = int(start[k0]), int(start[k1 - 1] + count[k1 - 1])
-        part = np.add.reduceat(np.take(token_hist, token[t0:t1], axis=0), start[k0:k1] - t0, axis=0)
-        part[:, 26] += spaces[k0:k1].astype(wide)  # bucket 26: the space
-        hist[k0:k1] = np.minimum(part, 255)
+        # the chunk's keys by decreasing token count: the keys with a j-th token are a prefix
+        by_count = np.argsort(-count[k0:k1], kind="stable")
+        first = start[k0:k1][by_count]
+        have = np.bincount(count[k0:k1], minlength=1)[::-1].cumsum()[::-1]  # have[j]: keys with >= j tokens
+        part = np.zeros((k1 - k0, token_hist.shape[1]), dtype=wide)
+        for j in range(1, len(have)):
+            n = int(have[j])
+            part[:n] += np.take(token_hist, token[first[:n] + (j - 1)], axis=0)
+        part[:, 26] += spaces[k0:k1][by_count].astype(wide)  # bucket 26: the space
+        hist[k0 + by_count] = np.minimum(part, 255)
     return hist, length
 
 
@@ -706,6 +712,23 @@ def _lexsort2(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
     return packed & ((1 << pbits) - 1)
 
 
+def _group_dense(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``group_positions`` (stable order, group starts, sizes) for dense codes 0..k-1 that are all
+    used (``pd.factorize`` codes), by counting: codes of one record go straight to their slot, and
+    only the records of codes used several times are sorted."""
+    sizes = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    order = np.empty(len(codes), dtype=np.int64)
+    single = sizes[codes] == 1
+    order[starts[codes[single]]] = np.flatnonzero(single)
+    several = np.flatnonzero(~single)
+    if len(several):
+        shared = np.flatnonzero(sizes > 1)
+        order[_expand(starts[shared], sizes[shared])] = several[_lexsort2(codes[several], np.zeros(len(several),
+                                                                                                     np.int64))]
+    return order, starts, sizes
+
+
 def _blocks(members: np.ndarray, block: np.ndarray, ids: np.ndarray):
     """Sort ``members`` by (block key, ID); return the order, block starts, block sizes and the
     number of distinct IDs in each block."""
@@ -777,9 +800,7 @@ def one_person_several_ids(ctx: Context, options: dict):
     combo = ((dob_code[rows].astype(np.int64) + 1) * (id_code.max() + 1) + id_code[rows]) * (key_code.max() + 1) \
         + key_code[rows]
     ident = pd.factorize(combo)[0]
-    order = _lexsort2(ident, np.zeros(len(ident), dtype=np.int64))  # group_positions' stable order
-    starts = np.flatnonzero(np.r_[True, ident[order[1:]] != ident[order[:-1]]])
-    sizes = np.diff(np.r_[starts, len(ident)])
+    order, starts, sizes = _group_dense(ident)
     rep = rows[order[starts]]  # first row of each identity (stable sort keeps file order)
     members = (order, starts, sizes)
     i_dob, i_id, i_key = dob_code[rep], id_code[rep], key_code[rep]
@@ -863,8 +884,10 @@ def one_person_several_ids(ctx: Context, options: dict):
     if "surname" in f.columns:
         surname_src = f["surname"].iloc[needed]
     else:
-        has_comma = sub_names.str.contains(",", regex=False).to_numpy(dtype=bool, na_value=False)
-        surname_src = sub_names.str.split(",", n=1).str[0].astype("str").where(has_comma)
+        names_arrow = series_arrow(sub_names)
+        has_comma = pc.fill_null(pc.match_substring(names_arrow, ","), False)
+        before = pc.list_element(pc.split_pattern(names_arrow, ",", max_splits=1), 0)
+        surname_src = series_from_arrow(pc.if_else(has_comma, before, pa.scalar(None, before.type)), sub_names.index)
     surname_clean = strip_accents_casefold(surname_src.astype("str"))
     surnames = {p: (tuple(v.split()) if isinstance(v, str) else None)
                 for p, v in zip(needed.tolist(), surname_clean.to_numpy(dtype=object, na_value=None))}
