@@ -36,7 +36,8 @@ def random_keys(seed: int, n: int) -> list[str]:
     rng = random.Random(seed)
     tokens = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(60)]
     keys = {" ".join(sorted(rng.choice(tokens) for _ in range(rng.randint(1, 4)))) for _ in range(n)}
-    keys |= {"ana ana luis", "x", "", "a" * 300, "a" * 200 + " " + "a" * 100}
+    keys |= {"ana ana luis", "x", "", "a" * 300, "a" * 200 + " " + "a" * 100,
+             " ".join(sorted(rng.choice(tokens) for _ in range(40)))}  # more tokens than a row-sorted table takes
     return sorted(keys)
 
 
@@ -113,6 +114,8 @@ def test_key_texts_and_suffix_keys_equal_suffix_key(seed):
     ref = suffix_key(pd.Series(keys, dtype="str")).to_numpy(dtype=object)
     assert text.tolist() == [keys[i] for i in pick]
     assert suffix.tolist() == [ref[i] for i in pick]
+    every = np.arange(len(keys))  # with the 40-token key: the sorted-pairs path
+    assert _key_texts(_as_large_strings(index), tokens, every)[1].tolist() == ref.tolist()
 
 
 def test_ratio_upper_bound_bounds_fuzz_ratio_and_handles_capped_counts():

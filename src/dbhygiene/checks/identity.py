@@ -542,20 +542,32 @@ def _key_histograms(tokens: dict, chunk: int = 1 << 15) -> tuple[np.ndarray, np.
     return hist, length
 
 
-def _key_texts(keys_arrow: pa.Array, tokens: dict, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _key_texts(keys_arrow: pa.Array, tokens: dict, keys: np.ndarray,
+               suffixes: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Python strings of the name keys ``keys`` (indices into the distinct keys) and of their suffix
     keys (what ``suffix_key`` gives: the tokens reversed, in sorted order), built once per distinct
     key from the distinct tokens instead of re-splitting and re-sorting every key."""
     codes, distinct = pd.factorize(np.asarray(keys, dtype=np.int64))
     distinct = np.asarray(distinct, dtype=np.int64)
     text = pc.take(keys_arrow, pa.array(distinct)).to_numpy(zero_copy_only=False)
+    if not suffixes:
+        return text[codes], None
     reversed_tokens = pc.utf8_reverse(tokens["values"])
-    rank = np.empty(len(reversed_tokens), dtype=np.int64)
-    rank[np.asarray(pc.sort_indices(reversed_tokens), dtype=np.int64)] = np.arange(len(reversed_tokens))
+    by_rank = np.asarray(pc.sort_indices(reversed_tokens), dtype=np.int64)
+    rank = np.empty(len(by_rank), dtype=np.int64)
+    rank[by_rank] = np.arange(len(by_rank))
     count = tokens["count"][distinct]
-    tok = tokens["token"][_expand(tokens["start"][distinct], count)]
-    owner = np.repeat(np.arange(len(distinct), dtype=np.int64), count)
-    tok = tok[_lexsort2(owner, rank[tok])]
+    at = _expand(tokens["start"][distinct], count)
+    widest = int(count.max()) if len(count) else 0
+    if widest <= 32:  # each key's token ranks in a row of a matrix, rows sorted (short rows: fast)
+        table = np.full((len(distinct), max(widest, 1)), np.iinfo(np.int64).max, dtype=np.int64)
+        table[np.repeat(np.arange(len(distinct)), count), at - np.repeat(at[np.cumsum(count) - count], count)] = \
+            rank[tokens["token"][at]]
+        table.sort(axis=1)
+        tok = by_rank[table[table != np.iinfo(np.int64).max]]
+    else:
+        tok = tokens["token"][at]
+        tok = tok[_lexsort2(np.repeat(np.arange(len(distinct), dtype=np.int64), count), rank[tok])]
     offsets = np.r_[0, np.cumsum(count)].astype(np.int64)
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), pc.take(reversed_tokens, pa.array(tok)))
     suffix = pc.binary_join(lists, pa.scalar(" ", pa.large_string())).to_numpy(zero_copy_only=False)
@@ -901,7 +913,7 @@ def one_person_several_ids(ctx: Context, options: dict):
     token_typo = options["typo_token_similarity"]
     group = subject_groups(ctx)
     # per pair, as Python values: the loop below runs over candidate pairs, not records
-    text = _key_texts(keys_arrow, tokens, np.r_[i_key[pi], i_key[pj]])[0]
+    text = _key_texts(keys_arrow, tokens, np.r_[i_key[pi], i_key[pj]], suffixes=False)[0]
     single = (sizes[pi] == 1) & (sizes[pj] == 1)
     for a, c, ra, rc, ka, kc, s, nd, name_others, d, one_each in zip(
             pi.tolist(), pj.tolist(), rep[pi].tolist(), rep[pj].tolist(), text[:len(pi)].tolist(),
