@@ -48,3 +48,35 @@ def test_disabled_progress_never_writes(monkeypatch):
 def test_not_a_terminal_means_no_progress(monkeypatch):
     monkeypatch.setattr("sys.stderr", io.StringIO())
     assert not Progress.for_run(quiet=False, machine_to_stdout=False).enabled
+
+
+def test_the_wait_for_the_second_process_is_named(tmp_path):
+    """With the rules in two processes the bar says what the first is waiting for, and every rule
+    still counts once."""
+    import datetime as dt
+
+    from dbhygiene import engine
+    from dbhygiene.api import Settings, prepare
+    from dbhygiene.catalogue import load_catalogue
+    from dbhygiene.sample import write_sample
+
+    path = tmp_path / "list.csv"
+    write_sample(path, rows=300, seed=2, as_of=dt.date(2026, 11, 22))
+    ctx = prepare(path, Settings(profile="ar", as_of=dt.date(2026, 11, 22)))
+    specs = [load_catalogue()[c] for c in ("MN01", "ID01", "ID04")]
+    out = Tty()
+    p = Progress(enabled=True, delay=0, stream=out)
+    seen = []
+    real = p.describe
+
+    def describe(label):
+        real(label)
+        p._rich.refresh()
+        seen.append(label)
+
+    p.describe = describe
+    engine.run(ctx, specs, progress=p, jobs=2)
+    done = p._rich.tasks[0].completed
+    p.close()
+    assert seen == ["rules ID01, ID04 (second process)"] and "(second process)" in out.getvalue()
+    assert done == 3

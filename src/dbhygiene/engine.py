@@ -479,6 +479,9 @@ def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress) -> dict[
     gave none (killed, out of memory), its rules run here instead."""
     from .forked import ForkFailed
 
+    if progress is not None:
+        progress.describe(f"rules {', '.join(s.code for s in apart[:3])}{'...' if len(apart) > 3 else ''} "
+                          f"(second process)")
     try:
         outcomes = second.join()
     except ForkFailed:

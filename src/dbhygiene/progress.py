@@ -56,6 +56,11 @@ class Progress:
         if self._show():
             self._rich.update(self._task, advance=1, **({"description": label} if label else {}))
 
+    def describe(self, label: str) -> None:
+        """What the run is doing now, without a step done (``label`` is ours, never input-derived)."""
+        if self._show():
+            self._rich.update(self._task, description=label)
+
     def close(self) -> None:
         if self._rich is not None:
             self._rich.stop()
