@@ -507,7 +507,8 @@ def _name_tokens(key_uniques) -> dict:
     prefix = codes(pc.utf8_slice_codeunits(values, 0, BLOCK_AFFIX))
     suffix = codes(pc.utf8_slice_codeunits(values, -BLOCK_AFFIX, 1 << 30))
     return {"start": offsets[:-1], "count": np.diff(offsets), "parent": parent,
-            "token": token, "prefix": prefix[token], "suffix": suffix[token], "values": values, "repeat": repeat}
+            "token": token, "prefix": prefix[token], "suffix": suffix[token], "values": values, "repeat": repeat,
+            "token_suffix": suffix}
 
 
 def name_histograms(ctx: Context, key_uniques) -> tuple[np.ndarray, np.ndarray]:
@@ -578,15 +579,18 @@ def _blocking_entries(ctx: Context, tokens: dict) -> dict:
     """ID04's blocking codes per token occurrence of the distinct name keys: its prefix code and its
     suffix code (offset by ``n_pre``), over the token table's own arrays (nothing copied).
 
-    A token shorter than ``BLOCK_AFFIX`` letters is its own prefix and suffix, so its suffix group
-    holds that one token only, and a token repeated in a key repeats its codes: both give pairs
-    that other groups already give, and ``_affix_block_pairs`` skips or deduplicates them."""
+    A suffix group gives only pairs of two different tokens (two equal tokens share their prefix
+    too), so suffix codes no other distinct token has (``suffix_shared`` False, e.g. every token
+    shorter than ``BLOCK_AFFIX`` letters) are left out. A token repeated in a key repeats its codes:
+    ``_affix_block_pairs`` deduplicates the pairs."""
     token = tokens["token"]
     n_pre = int(tokens["prefix"].max()) + 1 if len(token) else 1
     n_suf = int(tokens["suffix"].max()) + 1 if len(token) else 1
+    token_suffix = tokens["token_suffix"]
     return {"start": tokens["start"], "count": tokens["count"], "prefix": tokens["prefix"],
             "suffix": tokens["suffix"], "token": token, "n_pre": n_pre, "n_codes": n_pre + n_suf,
-            "n_tokens": int(token.max()) + 1 if len(token) else 1}
+            "n_tokens": int(token.max()) + 1 if len(token) else 1,
+            "suffix_shared": np.bincount(token_suffix, minlength=1)[token_suffix] >= 2}
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -624,7 +628,7 @@ def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, i
     cuts = np.flatnonzero(np.r_[True, chunk_of[1:] != chunk_of[:-1], True])
     slots = np.empty(int(max(sq[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:]))), dtype=np.int32)
     e_start, e_count, e_token = entries["start"], entries["count"], entries["token"]
-    e_prefix, e_suffix = entries["prefix"], entries["suffix"]
+    e_prefix, e_suffix, suffix_shared = entries["prefix"], entries["suffix"], entries["suffix_shared"]
     n_pre, n_codes = entries["n_pre"], entries["n_codes"]
     tbits = max(int(entries["n_tokens"] - 1).bit_length(), 1)
     radix = n_codes <= 1 << 16
@@ -644,14 +648,17 @@ def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, i
         rbits = max((m - 1).bit_length(), 1)
         with_token = (0 if radix else max(int(n_codes - 1).bit_length(), 1)) + rbits + tbits <= 62
         tb = tbits if with_token else 0
-        payload = np.empty(2 * n_occ, dtype=np.int64)  # position (and token): prefix entries, then suffix entries
+        tokens_here = e_token[idx]
+        shared = np.flatnonzero(suffix_shared[tokens_here])  # occurrences whose suffix another token has
+        n_all = n_occ + len(shared)
+        payload = np.empty(n_all, dtype=np.int64)  # position (and token): prefix entries, then suffix entries
         payload[:n_occ] = np.repeat(np.arange(m, dtype=np.int64) << tb, counts)
         if with_token:
-            payload[:n_occ] |= e_token[idx]
-        payload[n_occ:] = payload[:n_occ]
-        code = np.empty(2 * n_occ, dtype=np.uint16 if radix else np.int64)
+            payload[:n_occ] |= tokens_here
+        payload[n_occ:] = payload[shared]
+        code = np.empty(n_all, dtype=np.uint16 if radix else np.int64)
         code[:n_occ] = e_prefix[idx]
-        code[n_occ:] = e_suffix[idx] + n_pre
+        code[n_occ:] = e_suffix[idx[shared]] + n_pre
         if radix:  # few codes: a stable radix sort; positions stay ascending per code
             by_code = np.argsort(code, kind="stable")
             code = code[by_code].astype(np.int64)
