@@ -10,7 +10,7 @@ The sample is the one bench_pipeline.py uses (/tmp/dbhygiene_bench_<rows>_<seed>
 map, normalise and engine.run; every rule's hits are kept as build_findings received them, then
 build_findings is timed over all of them (``--repeat`` times), and each writer renders the run's
 Report into a StringIO. Printed: median, min and max CPU seconds (the machine is shared: CPU time
-is the fairer figure) and the median wall-clock time. ``--digest`` prints a SHA-256 of each output
+is the fairer figure), the median system (kernel: page faults) part of it and the median wall-clock time. ``--digest`` prints a SHA-256 of each output
 (set DBHYGIENE_FINGERPRINT_KEY for a SARIF digest stable across runs), to check that a change to a
 writer leaves its bytes as they were.
 """
@@ -22,6 +22,7 @@ import cProfile
 import hashlib
 import io
 import pstats
+import resource
 import statistics
 import sys
 import time
@@ -36,19 +37,20 @@ from dbhygiene.engine import run, select_rules  # noqa: E402
 from dbhygiene.report import RenderOptions, Report, SourceReport, renderers  # noqa: E402
 
 
-def timed(fn, repeat: int) -> tuple[list[float], list[float]]:
-    wall, cpu = [], []
+def timed(fn, repeat: int) -> tuple[list[float], list[float], list[float]]:
+    wall, cpu, system = [], [], []
     for _ in range(repeat):
-        t, c = time.perf_counter(), time.process_time()
+        t, c, s = time.perf_counter(), time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_stime
         fn()
         wall.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    return wall, cpu
+        system.append(resource.getrusage(resource.RUSAGE_SELF).ru_stime - s)
+    return wall, cpu, system
 
 
-def line(label: str, wall: list[float], cpu: list[float], extra: str = "") -> str:
+def line(label: str, wall: list[float], cpu: list[float], system: list[float], extra: str = "") -> str:
     return (f"{label:<15} cpu median {statistics.median(cpu):.3f} s  min {min(cpu):.3f}  max {max(cpu):.3f}  "
-            f"wall median {statistics.median(wall):.3f} s  {extra}")
+            f"(system {statistics.median(system):.3f})  wall median {statistics.median(wall):.3f} s  {extra}")
 
 
 def main(argv=None) -> int:

@@ -97,6 +97,16 @@ def test_written_json_is_the_indented_document_with_escaped_item_lines():
     assert lines_out.getvalue() == text
 
 
+def test_finding_lines_are_the_finding_dicts_encoded():
+    from dbhygiene.report.common import finding_lines
+
+    shown = findings()
+    shown.append(Finding(rule="GN01", name="n", severity="info", principles=(1,), source="a.csv", row=None, line=None,
+                         field=None, message="m", extra={"fingerprint": "ab", "baseline": "new"}))
+    encode = compact_encoder()
+    assert list(finding_lines(shown)) == [encode(finding_dict(f)) for f in shown]
+
+
 def test_empty_item_list():
     out = io.StringIO()
     doc = {"items": None}
@@ -121,3 +131,68 @@ def test_csv_fields_are_what_csv_writer_writes(values):
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow([csv_cell(v) for v in values])
     assert ",".join(field_text(v) for v in values) + "\n" == buf.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(text, max_size=6), st.lists(st.none() | st.integers() | st.floats() | st.booleans(), max_size=6),
+       st.integers(1, 12), st.integers(0, 2))
+def test_csv_cells_by_column_are_field_text_of_each(texts, others, copies, mix):
+    from dbhygiene.report.csv_report import cells
+
+    column = (texts, others, texts + others)[mix] * copies  # repeated values: the once-per-distinct path
+    assert cells(column) == [field_text(v) for v in column]
+
+
+def reference_identities(frame, rows: list[int]) -> dict[int, str]:
+    """The record identities as the SARIF writer first computed them: labels for every record."""
+    import numpy as np
+    import pandas as pd
+
+    pos = np.asarray(rows, dtype=np.int64) - 1
+
+    def labels(prefix: str, *names: str):
+        parts = []
+        for name in names:
+            if name not in frame.columns:
+                return np.full(len(pos), None, dtype=object)
+            parts.append(frame[name].iloc[pos].astype(object).to_numpy())
+        if len(parts) == 1:
+            codes, uniq = pd.factorize(parts[0])
+            text = np.array([f"{prefix}{u}" for u in uniq] + [None], dtype=object)
+        else:
+            codes, uniq = pd.factorize(pd.MultiIndex.from_arrays(parts))
+            text = np.array([f"{prefix}{a}|{b}" for a, b in uniq] + [None], dtype=object)
+        return text[codes]
+
+    key = labels("id:", "national_id__norm")
+    names = labels("nb:", "full_name__key", "birth_date__date")
+    has_name = frame["full_name__key"].iloc[pos].notna().to_numpy() if "full_name__key" in frame.columns else None
+    for i in np.flatnonzero(pd.isna(key)):
+        key[i] = names[i] if has_name is not None and has_name[i] else f"row:{rows[i]}"
+    return dict(zip(rows, key.tolist()))
+
+
+def test_record_identities_label_only_the_records_without_an_id_and_give_the_same_text():
+    import types
+
+    import numpy as np
+    import pandas as pd
+
+    from dbhygiene.report.sarif import record_identities
+
+    rng = np.random.default_rng(1)
+    n = 600
+    frame = pd.DataFrame({
+        "national_id__norm": pd.array(np.where(rng.random(n) < 0.5, None, rng.integers(0, 90, n).astype(str)), dtype="str"),
+        "full_name__key": pd.array(np.where(rng.random(n) < 0.3, None, rng.choice(["PEREZ JUAN", "GOMEZ ANA"], n)),
+                                   dtype="str"),
+        "birth_date__date": pd.to_datetime(np.where(rng.random(n) < 0.3, None, rng.choice(
+            ["1980-03-14 00:00", "1999-12-31 10:00"], n)), format="%Y-%m-%d %H:%M").astype("datetime64[s]")})
+    rows = sorted(set(rng.integers(1, n + 1, 400).tolist()))
+    variants = [frame, frame.assign(birth_date__date=pd.Series([pd.NaT] * n, dtype="datetime64[s]")),
+                frame.drop(columns="national_id__norm"), frame.assign(birth_date__date=frame.birth_date__date.astype(object)),
+                frame.assign(national_id__norm=pd.array(["7"] * n, dtype="str"))]
+    for f in variants:
+        source = types.SimpleNamespace(ctx=types.SimpleNamespace(frame=f))
+        assert record_identities(source, rows) == reference_identities(f, rows)
+    assert record_identities(types.SimpleNamespace(ctx=types.SimpleNamespace(frame=frame)), rows)[rows[0]]

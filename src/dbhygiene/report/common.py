@@ -125,9 +125,9 @@ def _json_escape_line(text: str) -> str:
 
 
 def _escaped_lines(lines: list[str]) -> list[str]:
-    """Lines of serialised JSON through ``json_escape``: one C check for all of them, and line by
-    line only when some character needs an escape."""
-    if "".join(lines).isprintable():
+    """Lines of serialised JSON through ``json_escape``: a C check of each, and the escaping only
+    when some character needs it."""
+    if all(map(str.isprintable, lines)):
         return lines
     return list(map(_json_escape_line, lines))
 
@@ -165,3 +165,41 @@ def _write_lines(lines, indent: str, out) -> None:
 def write_json_with_items(doc: dict, holder: dict, key: str, items, out) -> None:
     """``write_json_with_lines`` with ``items`` (dicts, lists...) encoded by the compact C encoder."""
     write_json_with_lines(doc, holder, key, map(compact_encoder(), items), out)
+
+
+def finding_lines(findings):
+    """``compact_encoder()(finding_dict(f))`` for each finding, the same text byte for byte, built as
+    text: the keys rule to source written once per distinct rule, name, severity, principles and
+    source, the rest per finding, with no dict per finding."""
+    encode = compact_encoder()
+    text = json.encoder.encode_basestring
+    texts: dict[str, str] = {}  # fields and confidences: a few distinct strings
+    heads: dict[tuple, str] = {}
+
+    def value(v) -> str:
+        if v is None:
+            return "null"
+        if type(v) is str:
+            t = texts.get(v)
+            if t is None:
+                t = texts[v] = text(v)
+            return t
+        if type(v) is int:
+            return int.__repr__(v)
+        return encode(v)
+
+    for f in findings:
+        key = (f.rule, f.name, f.severity, id(f.principles), f.source)
+        head = heads.get(key)
+        if head is None:  # (text keys compare by value: equal text encodes the same)
+            head = heads[key] = (f'{{"rule": {encode(f.rule)}, "name": {encode(f.name)}, "severity": '
+                                 f'{encode(f.severity)}, "principles": {encode(list(f.principles))}, "source": '
+                                 f'{encode(f.source)}, "row": ')
+        row, line, message = f.row, f.line, f.message
+        yield (f'{head}{"null" if row is None else int.__repr__(row) if type(row) is int else encode(row)}, '
+               f'"line": {"null" if line is None else int.__repr__(line) if type(line) is int else encode(line)}, '
+               f'"field": {value(f.field)}, "message": {text(message) if type(message) is str else encode(message)}, '
+               f'"related_rows": {encode(list(f.related_rows)) if f.related_rows else "[]"}, '
+               f'"confidence": {value(f.confidence)}'
+               f'{"" if f.score is None else ", " + chr(34) + "score" + chr(34) + ": " + encode(f.score)}'
+               f'{", " + chr(34) + "extra" + chr(34) + ": " + encode(dict(f.extra)) if f.extra else ""}}}')

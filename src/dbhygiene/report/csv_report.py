@@ -29,14 +29,16 @@ def render(report: Report, out, options: RenderOptions = RenderOptions()) -> Non
         return
     names = ("source", "row", "line", "rule", "name", "severity", "field", "message", "related_rows", "confidence",
              "score")
-    col = dict(zip(names, zip(*map(attrgetter(*names), shown))))
-    requirements = {code: " ".join(catalogue[code].requirements) if code in catalogue else "" for code in set(col["rule"])}
     with gc_paused():
+        col = dict(zip(names, zip(*map(attrgetter(*names), shown))))
+        requirements = {code: " ".join(catalogue[code].requirements) if code in catalogue else ""
+                        for code in set(col["rule"])}
         columns = [cells(col["source"]), cells(col["row"]), cells(col["line"]), cells(col["rule"]),
                    cells(col["name"]), cells(col["severity"]), cells([requirements[code] for code in col["rule"]]),
                    cells([v or "" for v in col["field"]]), cells(col["message"]),
                    cells([" ".join(map(str, r)) if r else "" for r in col["related_rows"]]), cells(col["confidence"]),
                    cells(col["score"])]
+        del col
         lines = list(map(",".join, zip(*columns)))
         del columns
         for start in range(0, len(lines), _CHUNK):
@@ -57,15 +59,20 @@ def field_text(value) -> str:
 
 
 def cells(values) -> list[str]:
-    """``field_text`` of each value of a column: whole numbers and blanks by one conversion each, text
-    once per distinct value where values repeat (rule codes, severities, fields, the source path)."""
+    """``field_text`` of each value of a column: numbers and blanks by one conversion each, text once
+    per distinct value where values repeat (rule codes, severities, fields, the source path), else
+    ``csv_cell`` of each and the quoting of the few that need it."""
     values = list(values)
     types = set(map(type, values))
     if types <= {int, type(None)}:
         return ["" if v is None else int.__repr__(v) for v in values]
-    if types == {str}:
-        distinct = set(values)
-        if 4 * len(distinct) <= len(values):
-            table = {v: field_text(v) for v in distinct}
-            return list(map(table.__getitem__, values))
-    return list(map(field_text, values))
+    if types <= {float, int, type(None)}:  # csv_cell passes numbers; csv.writer writes repr of a float
+        return ["" if v is None else float.__repr__(v) if type(v) is float else int.__repr__(v) for v in values]
+    if types != {str}:
+        return list(map(field_text, values))
+    distinct = set(values)
+    if 4 * len(distinct) <= len(values):
+        table = {v: field_text(v) for v in distinct}
+        return list(map(table.__getitem__, values))
+    return [('"' + t.replace('"', '""') + '"') if '"' in t or "," in t or "\n" in t else t
+            for t in map(csv_cell, values)]

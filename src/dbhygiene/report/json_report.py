@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import SCHEMA_VERSION, RenderOptions, Report
-from .common import finding_dict, write_json_with_items
+from .common import finding_dict, finding_lines, write_json_with_lines
 
 
 def source_dict(source) -> dict:
@@ -49,7 +49,7 @@ def as_dict(report: Report, findings: bool = True) -> dict:
 
 
 def render(report: Report, out, options: RenderOptions = RenderOptions()) -> None:
-    # one finding a line through the C encoder; every chunk passes json_escape (C1 controls, bidi
+    # one finding a line (common.finding_lines: the compact encoding of finding_dict); every chunk passes json_escape (C1 controls, bidi
     # overrides, zero-width characters and lone surrogates as \u escapes)
     doc = as_dict(report, findings=False)
-    write_json_with_items(doc, doc, "findings", map(finding_dict, report.findings), out)
+    write_json_with_lines(doc, doc, "findings", finding_lines(report.findings), out)

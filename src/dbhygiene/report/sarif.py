@@ -65,10 +65,23 @@ def record_identities(source, rows: list[int]) -> dict[int, str]:
         return text[codes]  # code -1 (missing) takes the trailing None
 
     key = labels("id:", "national_id__norm")
-    names = labels("nb:", "full_name__key", "birth_date__date")
+    missing = np.flatnonzero(pd.isna(key))
+    if not len(missing):
+        return dict(zip(rows, key.tolist()))
     has_name = frame["full_name__key"].iloc[pos].notna().to_numpy() if "full_name__key" in frame.columns else None
-    for i in np.flatnonzero(pd.isna(key)):
-        key[i] = names[i] if has_name is not None and has_name[i] else f"row:{rows[i]}"
+    named = missing[has_name[missing]] if has_name is not None else missing[:0]
+    dates = frame["birth_date__date"] if "birth_date__date" in frame.columns else None
+    if len(named) and dates is not None and dates.dtype.kind == "M" and dates.iloc[pos].notna().any():
+        # only the records without an ID need a name label: the same text the labels of every
+        # record give them, "nb:KEY|1980-03-14 00:00:00" (NaT for no date), each date written once
+        codes, uniq = pd.factorize(dates.iloc[pos[named]])
+        when = np.array([str(u) for u in uniq] + ["NaT"], dtype=object)[codes]
+        who = frame["full_name__key"].iloc[pos[named]].astype(object).to_numpy()
+        key[named] = [f"nb:{a}|{b}" for a, b in zip(who, when)]
+    elif len(named):
+        key[named] = labels("nb:", "full_name__key", "birth_date__date")[named]
+    for i in np.setdiff1d(missing, named):
+        key[i] = f"row:{rows[i]}"
     return dict(zip(rows, key.tolist()))
 
 
@@ -81,12 +94,16 @@ def result_lines(shown, index: dict, artifacts: list, artifact_index: dict, iden
     encode = compact_encoder()
     text = json.encoder.encode_basestring
     fingerprint_of = keyed_sha256(key)
+    texts: dict[str, str] = {}  # fields and confidences: a few distinct strings
 
     def value(v) -> str:
         if v is None:
             return "null"
         if type(v) is str:
-            return text(v)
+            t = texts.get(v)
+            if t is None:
+                t = texts[v] = text(v)
+            return t
         if type(v) is int:
             return int.__repr__(v)
         return encode(v)
@@ -97,21 +114,24 @@ def result_lines(shown, index: dict, artifacts: list, artifact_index: dict, iden
              for path, i in artifact_index.items()}
     fingerprint = ', "partialFingerprints": {' + encode(FINGERPRINT) + ': "'
     for f in shown:
-        head = heads.get((f.rule, f.severity))
+        rule, message, row, line = f.rule, f.message, f.row, f.line
+        head = heads.get((rule, f.severity))
         if head is None:
-            head = heads[(f.rule, f.severity)] = (
-                '{"ruleId": ' + encode(f.rule) + ', "ruleIndex": ' + encode(index[f.rule]) + ', "level": '
+            head = heads[(rule, f.severity)] = (
+                '{"ruleId": ' + encode(rule) + ', "ruleIndex": ' + encode(index[rule]) + ', "level": '
                 + encode(LEVELS[f.severity]) + ', "message": {"text": ')
-        if f.row is None:
-            identity = "file:" + f.message
+        if row is None:
+            identity = "file:" + message
         else:
-            identity = identities[f.source].get(f.row, "file:" + f.message)
-        digest = fingerprint_of("\0".join((f.rule, f.field or "", identity)).encode("utf-8"))
-        region = "}}]" if f.line is None else f', "region": {{"startLine": {int(f.line)}}}}}}}]'
+            identity = identities[f.source].get(row, "file:" + message)
+        digest = fingerprint_of("\0".join((rule, f.field or "", identity)).encode("utf-8"))
+        region = "}}]" if line is None else f', "region": {{"startLine": {int(line)}}}}}}}]'
         related = encode(list(f.related_rows)) if f.related_rows else "[]"
         score = "" if f.score is None else ', "score": ' + encode(f.score)
-        yield (f'{head}{text(escape(f.message))}}}{where[f.source]}{region}{fingerprint}{digest}"}}, "properties": '
-               f'{{"row": {value(f.row)}, "field": {value(f.field)}, "confidence": {value(f.confidence)}, '
+        shown_text = message if type(message) is str and message.isprintable() else escape(message)
+        yield (f'{head}{text(shown_text)}}}{where[f.source]}{region}{fingerprint}{digest}"}}, "properties": '
+               f'{{"row": {"null" if row is None else int.__repr__(row) if type(row) is int else encode(row)}, '
+               f'"field": {value(f.field)}, "confidence": {value(f.confidence)}, '
                f'"relatedRows": {related}{score}}}}}')
 
 
