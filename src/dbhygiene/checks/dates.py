@@ -330,7 +330,7 @@ def frequency_outliers(dates: np.ndarray, person: np.ndarray | None, *, min_coun
 def _person_key(ctx: Context) -> np.ndarray | None:
     for col in ("group_id__key", "national_id__norm", "full_name__key"):
         if col in ctx.frame.columns:
-            codes, _ = pd.factorize(ctx.frame[col], use_na_sentinel=True)
+            codes, _ = ctx.factorized(col)  # shared with the identity rules (same process, same key)
             # records without the key count as distinct people
             return np.where(codes >= 0, codes, -1 - np.arange(len(codes)))
     return None
