@@ -74,13 +74,13 @@ def many_findings(n: int, **columns) -> list[Finding]:
     varying = [(s, v) for s, v in given if _is_column(v, n)]
     set_extra = _SETTERS["extra"]
     new = object.__new__
-    out = [new(Finding) for _ in range(n)]
+    out = list(map(new, repeat(Finding, n)))
     for setter, value in constant:
         deque(map(setter, out, repeat(value, n)), 0)  # map runs the loop in C; deque(..., 0) drains it
     for setter, values in varying:
         deque(map(setter, out, values), 0)
     if "extra" not in columns:
-        deque(map(set_extra, out, (dict() for _ in range(n))), 0)
+        deque(map(set_extra, out, map(dict, repeat((), n))), 0)  # a new empty dict each
     return out
 
 

@@ -68,8 +68,11 @@ def _blank(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
 def initials(name: str) -> str:
-    tokens = re.findall(r"[^\W\d_]+", name)
+    tokens = _LETTER_RUN.findall(name)
     return " ".join(f"{t[0].upper()}." for t in tokens) or "[name]"
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..findings import SEVERITIES, Finding
@@ -53,11 +55,11 @@ class Report:
         return [f for s in self.sources for f in s.result.findings]
 
     def summary(self) -> dict:
-        by_rule: dict[str, int] = {}
+        findings = self.findings
+        by_rule = dict(Counter(map(attrgetter("rule"), findings)))
         by_severity = {s: 0 for s in reversed(SEVERITIES)}
-        for f in self.findings:
-            by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
-            by_severity[f.severity] += 1
+        for severity, n in Counter(map(attrgetter("severity"), findings)).items():
+            by_severity[severity] += n  # (an unknown severity is a KeyError, as it always was)
         not_assessable = []
         seen = set()
         for s in self.sources:
@@ -67,7 +69,7 @@ class Report:
                     seen.add(key)
                     not_assessable.append(item)
         return {
-            "findings": len(self.findings),
+            "findings": len(findings),
             "by_rule": dict(sorted(by_rule.items())),
             "by_severity": by_severity,
             "not_assessable": not_assessable,
