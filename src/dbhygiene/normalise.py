@@ -95,8 +95,12 @@ def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.
     messages) and ``two_digit`` (a two-digit year, read with the pivot for now; birth dates are
     re-read with the entry date by ``resolve_two_digit_births``), and the column note.
     """
-    stripped = raw.str.strip()
-    codes, uniques = pd.factorize(stripped, use_na_sentinel=True)
+    # factorize as written, strip the distinct values, and fold values that differ only by padding
+    # together: no stripped copy of the whole column is made
+    raw_codes, raw_uniques = pd.factorize(raw, use_na_sentinel=True)
+    stripped_u = pd.Series(raw_uniques, dtype="str").str.strip()
+    to_u, uniques = pd.factorize(stripped_u, use_na_sentinel=True)
+    codes = np.append(to_u, -1)[raw_codes] if len(to_u) else raw_codes  # NA (-1) stays -1
     u = pd.Series(uniques, dtype="str")
     ua = textops.series_arrow(u)
     n = len(u)
@@ -131,7 +135,8 @@ def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.
     known_year = np.where(same_year, pub.lo.astype("datetime64[Y]").astype(np.int64) + 1970, 0)
     two_digit = (pub.flags & dateforms.F_TWO_DIGIT) > 0
 
-    # broadcast from distinct values to rows; NA cells (code -1) are blank
+    # broadcast from distinct values to rows: one gather per output from per-distinct arrays that
+    # end with the value of a blank cell, so code -1 (NA) picks that last entry
     code_of = {name: i for i, name in enumerate(STATUSES)}
     u_status = np.fromiter((code_of[x] for x in status), dtype=np.int8, count=n) if n else np.zeros(0, np.int8)
     if n:
@@ -141,33 +146,27 @@ def parse_dates(raw: pd.Series, *, dayfirst: bool, order: str | None, as_of: dt.
             forms, form_codes = ["", *forms], form_codes + 1
     else:
         forms, form_codes = [""], np.zeros(0, np.int64)
-    present = codes >= 0
-    idx = np.where(present, codes, 0)
-    if n:
-        row_status = np.where(present, u_status[idx], code_of["blank"])
-        row_lo = np.where(present, pub.lo[idx], np.datetime64("NaT", "D"))
-        row_hi = np.where(present, pub.hi[idx], np.datetime64("NaT", "D"))
-        row_full = present & full[idx]
-        row_year = np.where(present, known_year[idx], 0)
-        row_form = np.where(present, form_codes[idx], forms.index(""))
-        row_two = present & two_digit[idx]
-    else:
-        m = len(codes)
-        row_status = np.full(m, code_of["blank"], dtype=np.int8)
-        row_lo = row_hi = np.full(m, np.datetime64("NaT", "D"))
-        row_full = row_two = np.zeros(m, dtype=bool)
-        row_year = np.zeros(m, dtype=np.int64)
-        row_form = np.zeros(m, dtype=np.int64)
+    nat = np.datetime64("NaT", "s")
+    lo_s, hi_s = pub.lo.astype("datetime64[s]"), pub.hi.astype("datetime64[s]")
+    per_value = {
+        "status": np.append(u_status, np.int8(code_of["blank"])),
+        "date": np.append(np.where(full, lo_s, nat), nat),
+        "lo": np.append(lo_s, nat),
+        "hi": np.append(hi_s, nat),
+        "year": np.append(known_year.astype(np.int64), np.int64(0)),
+        "form": np.append(form_codes.astype(np.int32), np.int32(forms.index(""))),
+        "two_digit": np.append(two_digit, False),
+    }
+    row = {name: values[codes] for name, values in per_value.items()}
     out = pd.DataFrame(
         {
-            "date": pd.Series(np.where(row_full, row_lo, np.datetime64("NaT", "D")).astype("datetime64[s]"),
-                              index=raw.index),
-            "status": pd.Categorical.from_codes(row_status, categories=list(STATUSES)),
-            "year": pd.arrays.IntegerArray(row_year.astype(np.int64), row_year <= 0),
-            "lo": pd.Series(row_lo.astype("datetime64[s]"), index=raw.index),
-            "hi": pd.Series(row_hi.astype("datetime64[s]"), index=raw.index),
-            "form": pd.Categorical.from_codes(row_form, categories=forms),
-            "two_digit": row_two,
+            "date": pd.Series(row["date"], index=raw.index),
+            "status": pd.Categorical.from_codes(row["status"], categories=list(STATUSES)),
+            "year": pd.arrays.IntegerArray(row["year"], row["year"] <= 0),
+            "lo": pd.Series(row["lo"], index=raw.index),
+            "hi": pd.Series(row["hi"], index=raw.index),
+            "form": pd.Categorical.from_codes(row["form"], categories=forms),
+            "two_digit": row["two_digit"],
         },
         index=raw.index,
     )
