@@ -57,7 +57,7 @@ def reference_result(f: Finding, index: dict, uris: dict, artifact_index: dict, 
 
 
 def test_sarif_result_lines_are_the_result_dicts_encoded():
-    shown = [f for f in findings() if "\udcff" not in f.message and "\udcff" not in (f.field or "")]
+    shown = findings()  # lone surrogates included: fingerprinted as themselves, never a crash
     index = {"DB01": 0, "GN01": 1, "ID01": 2}
     uris = {"a.csv": "file:///a.csv", "b \u202e.csv": "b%20%E2%80%AE.csv"}
     artifacts = [{"location": {"uri": uris["a.csv"]}}, {"location": {"uri": uris["b \u202e.csv"]}}]

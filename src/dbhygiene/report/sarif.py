@@ -124,7 +124,9 @@ def result_lines(shown, index: dict, artifacts: list, artifact_index: dict, iden
             identity = "file:" + message
         else:
             identity = identities[f.source].get(row, "file:" + message)
-        digest = fingerprint_of("\0".join((rule, f.field or "", identity)).encode("utf-8"))
+        # surrogatepass: a lone surrogate (an undecodable byte of a badly read file, --show-pii) is
+        # fingerprinted as itself instead of crashing the report
+        digest = fingerprint_of("\0".join((rule, f.field or "", identity)).encode("utf-8", "surrogatepass"))
         region = "}}]" if line is None else f', "region": {{"startLine": {int(line)}}}}}}}]'
         related = encode(list(f.related_rows)) if f.related_rows else "[]"
         score = "" if f.score is None else ', "score": ' + encode(f.score)
