@@ -167,14 +167,12 @@ def write_json_with_items(doc: dict, holder: dict, key: str, items, out) -> None
     write_json_with_lines(doc, holder, key, map(compact_encoder(), items), out)
 
 
-def finding_lines(findings):
-    """``compact_encoder()(finding_dict(f))`` for each finding, the same text byte for byte, built as
-    text: the keys rule to source written once per distinct rule, name, severity, principles and
-    source, the rest per finding, with no dict per finding."""
+def scalar_encoder():
+    """A JSON encoder of one value as the compact encoder writes it, quick for the values findings
+    repeat: None, ints, and strings (fields, confidences: a few distinct texts, each encoded once)."""
     encode = compact_encoder()
     text = json.encoder.encode_basestring
-    texts: dict[str, str] = {}  # fields and confidences: a few distinct strings
-    heads: dict[tuple, str] = {}
+    texts: dict[str, str] = {}
 
     def value(v) -> str:
         if v is None:
@@ -187,6 +185,18 @@ def finding_lines(findings):
         if type(v) is int:
             return int.__repr__(v)
         return encode(v)
+
+    return value
+
+
+def finding_lines(findings):
+    """``compact_encoder()(finding_dict(f))`` for each finding, the same text byte for byte, built as
+    text: the keys rule to source written once per distinct rule, name, severity, principles and
+    source, the rest per finding, with no dict per finding."""
+    encode = compact_encoder()
+    text = json.encoder.encode_basestring
+    value = scalar_encoder()
+    heads: dict[tuple, str] = {}
 
     for f in findings:
         key = (f.rule, f.name, f.severity, id(f.principles), f.source)

@@ -26,7 +26,7 @@ import pandas as pd
 from ..catalogue import load_catalogue
 from ..docs import rule_markdown
 from . import RenderOptions, Report
-from .common import capped, compact_encoder, write_json_with_lines
+from .common import capped, compact_encoder, scalar_encoder, write_json_with_lines
 from .escape import escape
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -94,19 +94,7 @@ def result_lines(shown, index: dict, artifacts: list, artifact_index: dict, iden
     encode = compact_encoder()
     text = json.encoder.encode_basestring
     fingerprint_of = keyed_sha256(key)
-    texts: dict[str, str] = {}  # fields and confidences: a few distinct strings
-
-    def value(v) -> str:
-        if v is None:
-            return "null"
-        if type(v) is str:
-            t = texts.get(v)
-            if t is None:
-                t = texts[v] = text(v)
-            return t
-        if type(v) is int:
-            return int.__repr__(v)
-        return encode(v)
+    value = scalar_encoder()
 
     heads: dict[tuple, str] = {}
     where = {path: (', "locations": [{"physicalLocation": {"artifactLocation": '
