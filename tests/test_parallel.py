@@ -115,3 +115,17 @@ def test_cli_jobs_option(tmp_path):
     assert one.output == two.output and '"rule": "ID04"' in two.output
     bad = CliRunner().invoke(cli, [*args, "--jobs", "0"])
     assert bad.exit_code == 2 and "--jobs" in bad.output
+
+
+def test_the_first_process_factorizes_the_verdicts_columns_while_it_waits(sample_ctx):
+    from dbhygiene.verdict import person_key_columns
+
+    specs = [load_catalogue()["ID04"], load_catalogue()["MN01"]]
+    columns = person_key_columns(sample_ctx().frame.columns)
+    assert columns == ("national_id__norm", "full_name__key", "birth_date__date")
+    assert person_key_columns(["full_name__key", "birth_date"]) == ("full_name__key", "birth_date")
+    plain, fetched = sample_ctx(), sample_ctx()
+    engine.run(plain, specs, jobs=2)
+    engine.run(fetched, specs, jobs=2, prefetch=columns)
+    assert "full_name__key" not in plain.memo("factorized")  # the identity rules factorized it in the child
+    assert set(columns) <= set(fetched.memo("factorized"))

@@ -16,6 +16,7 @@ from .normalise import normalise
 from .errors import LoadError
 from .progress import SILENT
 from .redact import Redaction
+from .verdict import person_key_columns
 
 
 @dataclass
@@ -78,4 +79,4 @@ def check_path(path: str | Path, settings: Settings, progress=None) -> tuple[Con
     if not ctx.mapping.matches and ctx.facts.protection.readable:
         raise_nothing_mapped(ctx)
     return ctx, run(ctx, specs, settings.rule_options, show_pii=settings.show_pii, progress=progress,
-                    jobs=settings.jobs)
+                    jobs=settings.jobs, prefetch=person_key_columns(ctx.frame.columns))

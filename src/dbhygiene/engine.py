@@ -413,10 +413,12 @@ def _run_one(ctx: Context, spec: RuleSpec, rule_config: dict, show_pii: bool, no
 
 
 def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None = None,
-        show_pii: bool = False, progress=None, jobs: int | None = 1) -> RunResult:
+        show_pii: bool = False, progress=None, jobs: int | None = 1, prefetch: tuple[str, ...] = ()) -> RunResult:
     """Run ``specs`` over ``ctx``. With ``jobs`` 2 (None: decide by cores and size, see ``jobs_for``)
     the rules ``second_process_takes`` run in a forked second process at the same time; the result
-    is the same, finding for finding and in the same order, as a run in one process."""
+    is the same, finding for finding and in the same order, as a run in one process. ``prefetch``:
+    columns the caller will factorize after the run (the verdict's person codes); the first process
+    factorizes them while it waits for the second, whose own factorizations stay in the child."""
     from . import forked
 
     rule_config = rule_config or {}
@@ -451,13 +453,13 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
             if spec in apart:
                 continue
             if spec.family == "file" and second is not None:  # the file rules may cite the other's figures
-                outcomes.update(_joined(ctx, second, apart, one, progress))
+                outcomes.update(_joined(ctx, second, apart, one, progress, prefetch))
                 second = None
             if progress is not None:
                 progress.advance(f"rule {spec.code}")
             outcomes[spec.code] = one(spec)
         if second is not None:
-            outcomes.update(_joined(ctx, second, apart, one, progress))
+            outcomes.update(_joined(ctx, second, apart, one, progress, prefetch))
             second = None
     finally:
         if second is not None:  # the parent failed or was interrupted: stop the child
@@ -481,7 +483,7 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
     return RunResult(findings=findings, not_assessable=not_assessable, stats=stats, crashed=crashed)
 
 
-def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress) -> dict[str, dict]:
+def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress, prefetch=()) -> dict[str, dict]:
     """The second process's outcomes, their stats shared with the file rules that cite them; when it
     gave none (killed, out of memory), its rules run here instead."""
     from .forked import ForkFailed
@@ -489,6 +491,9 @@ def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress) -> dict[
     if progress is not None:
         progress.describe(f"rules {', '.join(s.code for s in apart[:3])}{'...' if len(apart) > 3 else ''} "
                           f"(second process)")
+    for column in prefetch:  # the time the first process would wait anyway
+        if column in ctx.frame.columns:
+            ctx.factorized(column)
     try:
         outcomes = second.join()
     except ForkFailed:

@@ -27,6 +27,16 @@ from .arrays import unique
 from .catalogue import RuleSpec
 from .principles import Principles
 
+# what a person code is made of (each: the first of these columns the frame has): the normalised
+# ID, else name key and birth date. The identity rules factorize the same columns.
+PERSON_KEYS = (("national_id__norm",), ("full_name__key",), ("birth_date__date", "birth_date"))
+
+
+def person_key_columns(columns) -> tuple[str, ...]:
+    """The columns person codes will factorize, of a frame with these ``columns``."""
+    present = set(columns)
+    return tuple(next(c for c in group if c in present) for group in PERSON_KEYS if present & set(group))
+
 STATUS_ORDER = ("passes", "no_rule", "not_assessable", "concerns", "fails")
 STATUS_LABEL = {"fails": "fails", "concerns": "concerns", "passes": "passes",
                 "not_assessable": "not assessable", "no_rule": "no rule yet"}
@@ -70,9 +80,9 @@ class _SourceFindings:
                         return c.astype(np.int64), len(uniq)
                 return np.full(n, -1, dtype=np.int64), 0
 
-            ids, n_ids = codes("national_id__norm")
-            names, _ = codes("full_name__key")
-            births, n_births = codes("birth_date__date", "birth_date")
+            ids, n_ids = codes(*PERSON_KEYS[0])
+            names, _ = codes(*PERSON_KEYS[1])
+            births, n_births = codes(*PERSON_KEYS[2])
             pair, _ = pd.factorize(names * (n_births + 1) + births + 1)
             self._codes = np.where(ids >= 0, ids, np.where(names >= 0, n_ids + pair, n_ids + n + np.arange(n)))
         return self._codes
