@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import forked
 from .cascade import attach_consequences
 from .catalogue import RuleSpec
 from .errors import CatalogueError, ConfigError
@@ -369,8 +370,6 @@ def second_process_takes(spec: RuleSpec) -> bool:
 def jobs_for(ctx: Context, jobs: int | None) -> int:
     """Processes for the check stage: ``jobs`` when given, else two on a machine with two cores or
     more and a list of at least PARALLEL_MIN_ROWS records, else one."""
-    from . import forked
-
     if not forked.available():
         return 1
     if jobs is None:
@@ -419,8 +418,6 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
     is the same, finding for finding and in the same order, as a run in one process. ``prefetch``:
     columns the caller will factorize after the run (the verdict's person codes); the first process
     factorizes them while it waits for the second, whose own factorizations stay in the child."""
-    from . import forked
-
     rule_config = rule_config or {}
     notice = next((s for s in specs if s.code == NOTICE_CODE), None)
     people = person_rows(ctx)
@@ -432,11 +429,11 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
         if note not in ctx.load_notes:
             ctx.load_notes.append(note)
     ctx.memo("rule_config").update(rule_config)  # a rule may honour another's option (DB08: MN01's majority)
-    if progress is not None:
-        progress.stage("checking rules", total=len(specs))
     # rules about the file run last: they may cite other rules' figures (FP01: minors among the records)
     specs = sorted(specs, key=lambda s: s.family == "file")
     runnable = [s for s in specs if s.shape != "notice"]
+    if progress is not None:
+        progress.stage("checking rules", total=len(runnable))
     apart = [s for s in runnable if second_process_takes(s)] if jobs_for(ctx, jobs) > 1 else []
     outcomes: dict[str, dict] = {}
 
@@ -446,8 +443,7 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
             ctx.memo("stats")[spec.code] = outcome["stats"]
         return outcome
 
-    second = forked.Forked(lambda: {s.code: _run_one(ctx, s, rule_config, show_pii, notice) for s in apart}) \
-        if apart else None
+    second = forked.Forked(lambda: {s.code: one(s) for s in apart}) if apart else None
     try:
         for spec in runnable:
             if spec in apart:
@@ -486,8 +482,6 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
 def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress, prefetch=()) -> dict[str, dict]:
     """The second process's outcomes, their stats shared with the file rules that cite them; when it
     gave none (killed, out of memory), its rules run here instead."""
-    from .forked import ForkFailed
-
     if progress is not None:
         progress.describe(f"rules {', '.join(s.code for s in apart[:3])}{'...' if len(apart) > 3 else ''} "
                           f"(second process)")
@@ -496,7 +490,7 @@ def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress, prefetch
             ctx.factorized(column)
     try:
         outcomes = second.join()
-    except ForkFailed:
+    except forked.ForkFailed:
         outcomes = {}
         for spec in apart:
             if progress is not None:
