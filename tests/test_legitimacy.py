@@ -286,3 +286,50 @@ def test_distinct_values_are_the_stripped_ones(values, distinct_values, codes):
     assert list(d.raw) == distinct_values
     assert d.codes.tolist() == codes
     assert d.counts.tolist() == [codes.count(i) for i in range(len(distinct_values))]
+
+
+# ---------------------------------------------------------------- blank or no-data values: the byte screen
+
+MISSING_PROBES = ["S/D", " s/d ", "SIN DATOS", "Sin Datos.", "", "   ", None, "-", "?", "81383/2016", "N/A", "NA",
+                  "ÑA", "Ná", "nd1", "N\u00a0D", "no  consta", "NO CONSTA 2", "Desconocído", "UNKNOWN", "X", "\t",
+                  "", "S D", "12", "N°", None, ""]
+
+
+def test_the_byte_screen_keeps_every_value_that_cleans_to_a_mark():
+    """may_be_missing may keep too much, never too little: every value cleaning to blank or a mark
+    (upper case, accents, padding, NA) is kept; values holding a letter or digit no mark has are not."""
+    from dbhygiene.checks.legitimacy import Distinct, clean_terms, may_be_missing
+    from dbhygiene.catalogue import load_profile
+
+    marks = clean_terms(load_profile("generic")["no_data_tokens"])
+    values = pd.Series(MISSING_PROBES, dtype="str")
+    d = Distinct(values)
+    truth = d.broadcast(d.missing(marks), True)
+    maybe = may_be_missing(values, marks)
+    assert not (truth & ~maybe).any(), values[truth & ~maybe].tolist()
+    assert truth.sum() == 22
+    assert not maybe[[9, 14, 17, 20, 24]].any()  # 81383/2016, nd1, NO CONSTA 2, X, 12: a digit or an 'x'
+
+
+def test_a_null_slot_holding_bytes_is_still_missing():
+    """Arrow lets a null record's slot hold bytes; the screen must not judge them."""
+    import pyarrow as pa
+
+    from dbhygiene.checks.legitimacy import may_be_missing
+
+    arr = pa.LargeStringArray.from_buffers(2, pa.py_buffer(np.array([0, 4, 7], dtype=np.int64)),
+                                           pa.py_buffer(b"1234abc"), pa.py_buffer(np.packbits([0, 1], bitorder="little")),
+                                           1)
+    values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr])))
+    assert may_be_missing(values, {"s d"}).tolist() == [True, False]
+
+
+def test_warrant_references_missing_match_cleaning_every_value(write):
+    """OF04 through the screen flags exactly the records whose reference cleans to blank or a mark."""
+    refs = [v if v is not None else "" for v in MISSING_PROBES if v is None or (v.strip() == v and ";" not in v)]
+    text = "nombre;nro causa\n" + "".join(f"PEREZ, JUAN{i};{v}\n" for i, v in enumerate(refs))
+    _, result = run(write, text, "OF04")
+    expected = ["S/D", "SIN DATOS", "Sin Datos.", "", "-", "?", "N/A", "NA", "ÑA", "Ná", "N\u00a0D", "no  consta",
+                "Desconocído", "UNKNOWN", "S D"]
+    assert [f.row for f in result.findings] == [i + 1 for i, v in enumerate(refs) if v in expected]
+    assert len(result.findings) == 19

@@ -92,8 +92,8 @@ class Distinct:
 
     def value_of(self, pos: np.ndarray) -> np.ndarray:
         codes = self.codes[pos]
-        if not len(codes):
-            return np.zeros(0, dtype=object)
+        if not len(codes) or not len(self._raw_arrow):
+            return np.full(len(codes), "", dtype=object)  # nothing, or NA only
         taken = self._raw_arrow.take(pa.array(np.where(codes >= 0, codes, 0)))
         return np.where(codes >= 0, np.asarray(taken.to_pylist(), dtype=object), "").astype(object)
 
@@ -133,17 +133,65 @@ def list_level(detail: str, field: str | None, **extra) -> pd.DataFrame:
     return pd.DataFrame({"pos": [-1], "field": [field], "detail": [detail], **{k: [v] for k, v in extra.items()}})
 
 
+def _alien_bytes(marks: set[str]) -> np.ndarray:
+    """A 256-entry table of the ASCII letters and digits that no mark contains (either case)."""
+    table = np.zeros(256, dtype=bool)
+    kept = {c for m in marks for c in m}
+    for b in range(0x30, 0x7B):
+        ch = chr(b)
+        table[b] = ch.isalnum() and ch.lower() not in kept
+    return table
+
+
+def _text_chunks(values: pd.Series) -> list[pa.LargeStringArray]:
+    """A text column as its Arrow chunks (large_string), without copying an Arrow-backed column."""
+    arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) \
+        else textops.series_arrow(values)
+    return [textops._large(c) for c in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr])]
+
+
+def may_be_missing(values: pd.Series, marks: set[str]) -> np.ndarray:
+    """Per record: the value might clean (``clean_names``) to blank or a mark; False is certain.
+
+    Cleaning keeps every ASCII letter and digit (lower-cased), so a value holding one that no mark
+    holds ("81383/2016" against "s d", "no consta") is neither blank nor a mark. One pass over the
+    bytes instead of factorizing a column of near-unique references and cleaning each of them."""
+    alien = _alien_bytes(marks)
+    out = []
+    for chunk in _text_chunks(values):
+        offsets, data = textops.parts(chunk)
+        maybe = np.ones(len(chunk), dtype=bool)
+        nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
+        if len(nonempty):
+            # empty strings dropped, each non-empty string runs from its offset to the next one's
+            maybe[nonempty] = ~np.logical_or.reduceat(alien[data], offsets[nonempty])
+        if chunk.null_count:
+            maybe |= chunk.is_null().to_numpy(zero_copy_only=False)
+        out.append(maybe)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def missing_records(ctx: Context, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the records whose ``field`` is blank, NA or a no-data mark, and their stripped
+    values ("" when NA), once per run. Only the records ``may_be_missing`` keeps are factorized."""
+    memo = ctx.memo("legitimacy")
+    if ("missing", field) not in memo:
+        marks = no_data_marks(ctx)
+        column = ctx.frame[field].astype("str")
+        cand = np.flatnonzero(may_be_missing(column, marks))
+        d = Distinct(column.iloc[cand])
+        local = np.flatnonzero(d.broadcast(d.missing(marks), True))
+        memo[("missing", field)] = (cand[local], d.value_of(local))
+    return memo[("missing", field)]
+
+
 def _missing_hits(ctx: Context, field: str, what: str, consequence: str) -> pd.DataFrame:
     """Records whose ``field`` is blank or a no-data mark; one list-level hit when that is every record."""
     n = len(ctx.frame)
-    d = distinct(ctx, field)
-    per_value = d.missing(no_data_marks(ctx))
-    mask = d.broadcast(per_value, True)
-    if n and mask.all():
+    pos, values = missing_records(ctx, field)
+    if n and len(pos) == n:
         return list_level(f"the {what} column {_column(ctx, field)} is blank or a no-data mark in all "
                           f"{_plural(n, 'record')}: {consequence}", field)
-    pos = np.flatnonzero(mask)
-    values = d.value_of(pos)
     detail = np.where(values == "", f"the {what} is blank",
                       np.char.add(np.char.add(f"the {what} is a no-data mark '", values.astype(str)), "'"))
     return pd.DataFrame({"pos": pos, "field": field, "detail": detail.astype(object)})
@@ -265,8 +313,9 @@ def _present(ctx: Context, field: str, partial_ok: bool) -> np.ndarray:
         clean = ctx.frame["full_name__clean"]
         nd = no_data_marks(ctx)
         return (clean.notna() & ~clean.isin(list(nd))).to_numpy()
-    d = distinct(ctx, field)
-    return d.broadcast(~d.missing(no_data_marks(ctx)), False)
+    present = np.ones(len(ctx.frame), dtype=bool)
+    present[missing_records(ctx, field)[0]] = False
+    return present
 
 
 @implements("OF05")
