@@ -147,7 +147,8 @@ def _text_chunks(values: pd.Series) -> list[pa.LargeStringArray]:
     """A text column as its Arrow chunks (large_string), without copying an Arrow-backed column."""
     arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) \
         else textops.series_arrow(values)
-    return [textops._large(c) for c in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr])]
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
 
 
 def may_be_missing(values: pd.Series, marks: set[str]) -> np.ndarray:
