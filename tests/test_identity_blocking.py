@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -175,3 +176,78 @@ def test_group_dense_equals_group_positions():
     for got, want in zip(_group_dense(codes), group_positions(codes)):
         assert np.array_equal(got, want)
     assert all(len(x) == 0 for x in _group_dense(np.zeros(0, dtype=np.int64)))
+
+
+def token_differences_by_definition(ka: str, kc: str, token_typo: float):
+    """What ID04's judgement of a typo or twin pair looked at, as plain Python on the key texts."""
+    ta, tc = ka.split(), kc.split()
+    diff_a = [t for t in ta if t not in tc]
+    diff_c = [t for t in tc if t not in ta]
+    typo_like = bool(diff_a) and bool(diff_c) and all(max(fuzz.ratio(t, u) for u in diff_c) >= token_typo
+                                                       for t in diff_a)
+    return len(ta) - len(diff_a), bool(diff_a) and bool(diff_c), typo_like, diff_a
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_token_differences_equal_the_definition(seed):
+    from dbhygiene.checks.identity import _token_differences
+    # repeated tokens; tokens exactly 70 similar (7 of 10 letters in common)
+    extra = ["ana ana luis", "ana luis luis", "anna luis", "abcdefghij luis", "abcdefgxyz luis"]
+    keys = random_keys(seed, 120) + extra
+    tokens = _name_tokens(pd.Index(keys, dtype="str"))
+    rng = np.random.default_rng(seed)
+    ka, kc = rng.integers(0, len(keys), 400), rng.integers(0, len(keys), 400)
+    at = [keys.index(k) for k in extra]
+    ka[:4], kc[:4] = [at[0], at[0], at[3], at[0]], [at[1], at[2], at[4], keys.index("")]  # and an empty key
+    got = _token_differences(tokens, ka, kc, 70.0)
+    values = tokens["values"].to_pylist()
+    for p, (a, c) in enumerate(zip(ka.tolist(), kc.tolist())):
+        common, differ, typo_like, diff_a = token_differences_by_definition(keys[a], keys[c], 70.0)
+        mine = got["own_a"] == p
+        assert (got["common"][p], got["differ"][p], got["typo_like"][p]) == (common, differ, typo_like), \
+            (keys[a], keys[c])
+        assert [values[t] for t in got["tok_a"][mine & got["diff_a"]]] == diff_a
+
+
+def test_numeric_ids_like_numeric_id():
+    from dbhygiene.checks.identity import _numeric_id, _numeric_ids
+    values = ["20123456", "0012", "1" * 18, "1" * 19, "12A", "", None, "١٢٣", "12٣", "Ⅻ", "20 1"]
+    number, numeric = _numeric_ids(pd.Series(values, dtype="str"))
+    want = [_numeric_id(v) for v in values]
+    assert numeric.tolist() == [w is not None for w in want]
+    assert number.tolist() == [w if w is not None else 0 for w in want]
+
+
+def test_surname_checks_equal_the_definition():
+    from dbhygiene.checks.identity import _surname_checks, _token_differences
+    keys = ["castro frias oscar", "frias lastro oscar", "gomez juan", "gomez pedro", "ana perez", "ana ruiz"]
+    names = ["FRÍAS CASTRO, OSCAR", "Frias Lastro, Oscar", "GOMEZ, JUAN", "GÓMEZ, PEDRO", "ANA PEREZ",
+             "RUIZ-X, ANA"]
+    frame = pd.DataFrame({"full_name": pd.Series(names, dtype="str")})
+    tokens = _name_tokens(pd.Index(keys, dtype="str"))
+    ka, kc = np.array([0, 1, 2, 3, 4, 5, 2]), np.array([1, 0, 3, 2, 5, 4, 5])
+    diff = _token_differences(tokens, ka, kc, 70.0)
+    needed = np.arange(len(names))
+    same, in_diff = _surname_checks(frame, needed, ka, kc, tokens, diff)
+    def fold(text):  # accents off, lowercase, words of letters and digits
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).lower()
+        return tuple("".join(ch if ch.isalnum() else " " for ch in text).split())
+
+    surnames = [None if "," not in n else fold(n.split(",")[0]) for n in names]
+    for p, (a, c) in enumerate(zip(ka.tolist(), kc.tolist())):
+        diff_a = token_differences_by_definition(keys[a], keys[c], 70.0)[3]
+        sa, sc = surnames[a], surnames[c]
+        assert same[p] == (sa is None or sc is None or sa == sc), p
+        assert in_diff[p] == (sa is not None and any(t in diff_a for t in sa)), p
+
+
+def test_a_surname_word_no_name_key_has_is_not_a_missing_token():
+    from dbhygiene.checks.identity import _surname_checks, _token_differences
+    keys = ["ana ruiz", "ana perez"]
+    frame = pd.DataFrame({"full_name": pd.Series(["RUIZ, ANA", "PEREZ, ANA"], dtype="str"),
+                          "surname": pd.Series(["QUIROGA", "PEREZ"], dtype="str")})  # row 0: another surname
+    tokens = _name_tokens(pd.Index(keys, dtype="str"))
+    ka, kc = np.array([1, 0]), np.array([0, 1])
+    same, in_diff = _surname_checks(frame, np.arange(2), ka, kc, tokens, _token_differences(tokens, ka, kc, 70.0))
+    assert same.tolist() == [False, False]
+    assert in_diff.tolist() == [True, False]  # perez is what row 1's name lacks; quiroga is in no name

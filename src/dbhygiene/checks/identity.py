@@ -10,6 +10,7 @@ one identity and are never reported twice.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -803,7 +804,6 @@ def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: i
 def one_person_several_ids(ctx: Context, options: dict):
     f = ctx.frame
     n = len(f)
-    idn = f["national_id__norm"]
     id_code, _, placeholder = id_codes(ctx)
     usable = (id_code >= 0) & f["full_name__key"].notna().to_numpy() & ~placeholder
     if "birth_date__date" in f:
@@ -895,108 +895,228 @@ def one_person_several_ids(ctx: Context, options: dict):
                                    "pairs_compared": unique_pairs, "evaluations": evaluated})
     pi, pj = np.concatenate(pairs_i), np.concatenate(pairs_j)
     base, nodob = np.concatenate(pair_score), np.concatenate(pair_nodob)
-    needed = unique(np.r_[rep[pi], rep[pj]])
-    sub_names = f["full_name"].iloc[needed]
-    full_names = dict(zip(needed.tolist(), sub_names.to_numpy(dtype=object, na_value=None)))
-    cleans = dict(zip(needed.tolist(), f["full_name__clean"].iloc[needed].to_numpy(dtype=object, na_value=None)))
-    id_text = dict(zip(needed.tolist(), idn.iloc[needed].to_numpy(dtype=object, na_value=None)))
-    if "surname" in f.columns:
-        surname_src = f["surname"].iloc[needed]
-    else:
-        names_arrow = series_arrow(sub_names)
-        has_comma = pc.fill_null(pc.match_substring(names_arrow, ","), False)
-        before = pc.list_element(pc.split_pattern(names_arrow, ",", max_splits=1), 0)
-        surname_src = series_from_arrow(pc.if_else(has_comma, before, pa.scalar(None, before.type)), sub_names.index)
-    surname_clean = strip_accents_casefold(surname_src.astype("str"))
-    surnames = {p: (tuple(v.split()) if isinstance(v, str) else None)
-                for p, v in zip(needed.tolist(), surname_clean.to_numpy(dtype=object, na_value=None))}
-    out = {k: [] for k in ("pos", "related", "score", "confidence", "other_row", "reason", "severity")}
-    min_score, penalty, gap = options["min_score"], options["twin_penalty"], options["twin_id_gap"]
-    others = name_commonness(key_uniques, i_key, i_id, tokens=tokens)  # other people expected to carry each name
-    people = max(int(np.count_nonzero(np.bincount(i_id))), 1)
-    dob_people = np.bincount(i_dob[i_dob >= 0], minlength=int(i_dob.max()) + 1 if (i_dob >= 0).any() else 0)
-    common_at, chance_medium, chance_low = options["common_name_others"], options["chance_medium"], \
-        options["chance_low"]
-    token_typo = options["typo_token_similarity"]
-    group = subject_groups(ctx)
-    # per pair, as Python values: the loop below runs over candidate pairs, not records
-    text = _key_texts(keys_arrow, tokens, np.r_[i_key[pi], i_key[pj]], suffixes=False)[0]
-    single = (sizes[pi] == 1) & (sizes[pj] == 1)
-    for a, c, ra, rc, ka, kc, s, nd, name_others, d, one_each in zip(
-            pi.tolist(), pj.tolist(), rep[pi].tolist(), rep[pj].tolist(), text[:len(pi)].tolist(),
-            text[len(pi):].tolist(), base.tolist(), nodob.tolist(), others[i_key[pi]].tolist(),
-            i_dob[pi].tolist(), single.tolist()):
-        if group is not None and group[ra] >= 0 and group[ra] == group[rc]:
-            continue  # alias rows of one subject group: one subject, not one person under two IDs
-        first, later = (ra, rc) if ra < rc else (rc, ra)
-        ida, idc = _numeric_id(id_text[ra]), _numeric_id(id_text[rc])
-        consecutive = ida is not None and idc is not None and abs(ida - idc) <= gap
-        severity = None
-        if nd:
-            reason, conf, score = "same name, but no birth date to compare", "low", 100.0
-            if name_others >= common_at:  # a common name shared: weak evidence, a notice only
-                severity = "info"
-                reason += f"; a common name (about {name_others:.0f} other people here would carry it)"
-            else:
-                reason += "; a rare name in this file"
-        elif ka == kc:
-            if full_names[ra] == full_names[rc]:
-                reason = "same birth date and same name"
-            elif cleans[ra] == cleans[rc]:
-                reason = "same birth date, same name up to case, accents or punctuation"
-            else:
-                reason = "same birth date, same name in another token order (up to case, accents or punctuation)"
-            conf, score = "high", 100.0
-            # people expected to share both name and birth date by chance (independence)
-            chance = name_others * (max(dob_people[d] - 2, 1) / people if d >= 0 and len(dob_people) else 1.0)
-            if chance >= chance_low:
-                conf = "low"
-            elif chance >= chance_medium:
-                conf = "medium"
-            if conf != "high":
-                reason += (f"; a common name and date (about {chance:.2g} other people here would share both "
-                           f"by chance)")
-        else:
-            ta, tc = ka.split(), kc.split()
-            diff_a = [t for t in ta if t not in tc]
-            diff_c = [t for t in tc if t not in ta]
-            common = len(ta) - len(diff_a)
-            sa, sc_ = surnames[ra], surnames[rc]
-            surname_same = sa is None or sc_ is None or sa == sc_
-            surname_in_diff = sa is not None and any(t in diff_a for t in sa)
-            typo_like = bool(diff_a) and bool(diff_c) and all(
-                max(fuzz.ratio(t, u) for u in diff_c) >= token_typo for t in diff_a)
-            twin = (common >= 1 and diff_a and diff_c and surname_same and not surname_in_diff
-                    and (consecutive or not typo_like))
-            la, lc = len(ka), len(kc)
-            one_edit = round((100.0 - float(s)) / 100.0 * (la + lc)) <= 2 * options["typo_edits"]
-            if twin:
-                score = min(float(s) - penalty, cutoff - 1.0)
-                reason = "same birth date and surname but differs in a given name: possible twins" + (
-                    f" (IDs {abs(ida - idc)} apart)" if consecutive else "")
-                conf = "low"
-            elif s >= min_score or one_edit:
-                reason = "same birth date, name differs by a small typo"
-                score = float(s)
-                conf = "high" if s >= options["high_confidence_score"] else "medium"
-            else:
-                continue
-        out["pos"].append(later)
-        out["other_row"].append(first + 1)
-        if one_each:  # one record each (the usual case)
-            out["related"].append(sorted({ra, rc}))
-        else:
-            out["related"].append(np.union1d(rows[_rows_of(*members, a)], rows[_rows_of(*members, c)]).tolist())
-        out["score"].append(score)
-        out["confidence"].append(conf)
-        out["reason"].append(reason)
-        out["severity"].append(severity or ("warning" if conf == "low" else "error"))
-    hits = pd.DataFrame(out)
-    hits["field"] = "national_id"
+    people = _Identities(rep=rep, rows=rows, members=members, sizes=sizes, key=i_key, id=i_id, dob=i_dob)
+    hits = _judge_pairs(ctx, options, cutoff, people, pi, pj, base, nodob, key_uniques, keys_arrow, tokens)
     stats = {"blocks": blocks_done, "blocks_capped": blocks_capped, "pairs_compared": unique_pairs,
              "pairs_ruled_out_by_character_counts": bounded,
              "evaluations": evaluated, "candidate_pairs": int(len(pi)), "findings": int(len(hits))}
     return CheckResult(hits, stats)
+
+
+@dataclass
+class _Identities:
+    """ID04's identities (distinct birth date, ID and name key): each one's first row (``rep``), its
+    rows (``members``: order, starts, sizes over ``rows``), record count and codes."""
+    rep: np.ndarray
+    rows: np.ndarray
+    members: tuple
+    sizes: np.ndarray
+    key: np.ndarray
+    id: np.ndarray
+    dob: np.ndarray
+
+
+def _judge_pairs(ctx: Context, options: dict, cutoff: float, people: _Identities, pi: np.ndarray, pj: np.ndarray,
+                 score: np.ndarray, nodob: np.ndarray, key_uniques, keys_arrow: pa.Array, tokens: dict) -> pd.DataFrame:
+    """The findings of the candidate pairs (identities ``pi``, ``pj`` with their name ``score``;
+    ``nodob``: matched on the name alone), in pair order, judged array-wise: same name without a
+    birth date, same name and birth date, possible twins or a typo; other pairs are dropped."""
+    f = ctx.frame
+    n_pairs = len(pi)
+    ra, rc = people.rep[pi], people.rep[pj]
+    ka, kc = people.key[pi], people.key[pj]
+    alive = np.ones(n_pairs, dtype=bool)
+    group = subject_groups(ctx)
+    if group is not None:  # alias rows of one subject group: one subject, not one person under two IDs
+        alive &= ~((group[ra] >= 0) & (group[ra] == group[rc]))
+    same = alive & ~nodob & (ka == kc)
+    fuzzy = np.flatnonzero(alive & ~nodob & (ka != kc))
+    nd = np.flatnonzero(alive & nodob)
+    reason = np.full(n_pairs, None, dtype=object)
+    conf = np.full(n_pairs, "low", dtype=object)
+    severity = np.full(n_pairs, None, dtype=object)
+    out_score = np.full(n_pairs, 100.0)
+    keep = alive & (nodob | same)
+    others = np.zeros(n_pairs)
+    if len(nd) or same.any():  # other people expected to carry each name
+        others = name_commonness(key_uniques, people.key, people.id, tokens=tokens)[ka]
+    if len(nd):
+        common = others[nd] >= options["common_name_others"]  # a common name shared: a notice only
+        reason[nd] = [f"same name, but no birth date to compare; a common name (about {v:.0f} other people here "
+                      f"would carry it)" if c else "same name, but no birth date to compare; a rare name in this file"
+                      for v, c in zip(others[nd].tolist(), common.tolist())]
+        severity[nd[common]] = "info"
+    if same.any():
+        _judge_same_names(f, options, people, same, ra, rc, others, pi, reason, conf)
+    if len(fuzzy):
+        kind, gap = _judge_typos(ctx, options, fuzzy, ra, rc, ka, kc, score, keys_arrow, tokens)
+        twin, typo = fuzzy[kind == 1], fuzzy[kind == 2]
+        out_score[twin] = np.minimum(score[twin] - options["twin_penalty"], cutoff - 1.0)
+        reason[twin] = ["same birth date and surname but differs in a given name: possible twins"
+                        + (f" (IDs {g} apart)" if g >= 0 else "") for g in gap[kind == 1].tolist()]
+        out_score[typo] = score[typo]
+        reason[typo] = "same birth date, name differs by a small typo"
+        conf[typo] = np.where(score[typo] >= options["high_confidence_score"], "high", "medium")
+        keep[twin] = True
+        keep[typo] = True
+    idx = np.flatnonzero(keep)
+    first, later = np.minimum(ra[idx], rc[idx]), np.maximum(ra[idx], rc[idx])
+    related = [[a, c] for a, c in zip(first.tolist(), later.tolist())]  # one record each: the usual case
+    rows, members = people.rows, people.members
+    for t in np.flatnonzero((people.sizes[pi[idx]] != 1) | (people.sizes[pj[idx]] != 1)).tolist():
+        related[t] = np.union1d(rows[_rows_of(*members, pi[idx[t]])], rows[_rows_of(*members, pj[idx[t]])]).tolist()
+    severity[idx] = np.where(severity[idx] == None, np.where(conf[idx] == "low", "warning", "error"),  # noqa: E711
+                             severity[idx])
+    hits = pd.DataFrame({"pos": later.tolist(), "related": related, "score": out_score[idx].tolist(),
+                         "confidence": conf[idx].tolist(), "other_row": (first + 1).tolist(),
+                         "reason": reason[idx].tolist(), "severity": severity[idx].tolist()})
+    hits["field"] = "national_id"
+    return hits
+
+
+def _judge_same_names(f: pd.DataFrame, options: dict, people: _Identities, same: np.ndarray, ra: np.ndarray,
+                      rc: np.ndarray, others: np.ndarray, pi: np.ndarray, reason: np.ndarray, conf: np.ndarray):
+    """Same birth date and name key: the reason says how alike the written names are; confidence
+    drops when the name and date are common enough to be shared by chance (independence)."""
+    idx = np.flatnonzero(same)
+    a, c = ra[idx], rc[idx]
+
+    def equal(column: str) -> np.ndarray:
+        x = f[column].iloc[a].to_numpy(dtype=object, na_value=None)
+        y = f[column].iloc[c].to_numpy(dtype=object, na_value=None)
+        return np.fromiter((u == v for u, v in zip(x, y)), dtype=bool, count=len(idx))
+
+    full_same, clean_same = equal("full_name"), equal("full_name__clean")
+    i_dob = people.dob
+    population = max(int(np.count_nonzero(np.bincount(people.id))), 1)
+    dob_people = np.bincount(i_dob[i_dob >= 0], minlength=int(i_dob.max()) + 1 if (i_dob >= 0).any() else 0)
+    d = i_dob[pi[idx]]
+    dated = (d >= 0) & (len(dob_people) > 0)
+    share = np.where(dated, np.maximum(dob_people[np.where(dated, d, 0)] - 2, 1) / population, 1.0) \
+        if len(dob_people) else np.ones(len(idx))
+    chance = others[idx] * share
+    level = np.where(chance >= options["chance_low"], "low", np.where(chance >= options["chance_medium"], "medium",
+                                                                       "high"))
+    base = np.where(full_same, "same birth date and same name",
+                    np.where(clean_same, "same birth date, same name up to case, accents or punctuation",
+                             "same birth date, same name in another token order (up to case, accents or "
+                             "punctuation)"))
+    reason[idx] = [r if lv == "high" else f"{r}; a common name and date (about {ch:.2g} other people here would "
+                   f"share both by chance)" for r, lv, ch in zip(base.tolist(), level.tolist(), chance.tolist())]
+    conf[idx] = level
+
+
+def _judge_typos(ctx: Context, options: dict, fuzzy: np.ndarray, ra: np.ndarray, rc: np.ndarray, ka: np.ndarray,
+                 kc: np.ndarray, score: np.ndarray, keys_arrow: pa.Array, tokens: dict) -> tuple[np.ndarray, ...]:
+    """Pairs of one birth date and different name keys: per pair 1 (possible twins: a shared token
+    and surname, a different given name that is no typo, or consecutive IDs), 2 (a typo-level
+    match: ``min_score`` or within ``typo_edits`` edits) or 0 (neither), and the distance of the
+    two IDs when they are consecutive numbers (-1 otherwise)."""
+    a, c, s = ra[fuzzy], rc[fuzzy], score[fuzzy]
+    diff = _token_differences(tokens, ka[fuzzy], kc[fuzzy], options["typo_token_similarity"])
+    needed = unique(np.r_[a, c])
+    at_a, at_c = np.searchsorted(needed, a), np.searchsorted(needed, c)
+    number, numeric = _numeric_ids(ctx.frame["national_id__norm"].iloc[needed])
+    gap = np.abs(number[at_a] - number[at_c])
+    consecutive = numeric[at_a] & numeric[at_c] & (gap <= options["twin_id_gap"])
+    surname_same, surname_in_diff = _surname_checks(ctx.frame, needed, at_a, at_c, tokens, diff)
+    twin = ((diff["common"] >= 1) & diff["differ"] & surname_same & ~surname_in_diff
+            & (consecutive | ~diff["typo_like"]))
+    length = np.asarray(pc.utf8_length(keys_arrow), dtype=np.int64)
+    edits = np.rint((100.0 - s) / 100.0 * (length[ka[fuzzy]] + length[kc[fuzzy]]))
+    typo = ~twin & ((s >= options["min_score"]) | (edits <= 2 * options["typo_edits"]))
+    kind = np.where(twin, 1, np.where(typo, 2, 0))
+    return kind, np.where(consecutive, gap, -1)
+
+
+def _token_differences(tokens: dict, ka: np.ndarray, kc: np.ndarray, token_typo: float) -> dict:
+    """Per pair of name keys (``ka[p]``, ``kc[p]``), as ``str.split`` tokens: ``common``, the tokens
+    of the first also in the second (repeats counted); ``differ``, each has a token the other lacks;
+    ``typo_like``, every token of the first missing from the second is at least ``token_typo``
+    similar (fuzz.ratio) to one of the second's missing tokens; and per token occurrence of the
+    first (``own_a``, ``tok_a``) whether it is missing from the second (``diff_a``)."""
+    n = len(ka)
+    n_tok = len(tokens["values"])
+    empty = np.asarray(pc.equal(pc.utf8_length(tokens["values"]), 0), dtype=bool) if n_tok else np.zeros(0, bool)
+
+    def occurrences(keys):
+        count = tokens["count"][keys]
+        tok = tokens["token"][_expand(tokens["start"][keys], count)]
+        own = np.repeat(np.arange(n, dtype=np.int64), count)
+        real = ~empty[tok]  # split_pattern gives "" for an empty key; str.split gives nothing
+        return own[real], tok[real]
+
+    own_a, tok_a = occurrences(ka)
+    own_c, tok_c = occurrences(kc)
+    code_a, code_c = own_a * n_tok + tok_a, own_c * n_tok + tok_c
+    diff_a, diff_c = ~np.isin(code_a, code_c), ~np.isin(code_c, code_a)
+    n_a = np.bincount(own_a, minlength=n)
+    nda, ndc = np.bincount(own_a[diff_a], minlength=n), np.bincount(own_c[diff_c], minlength=n)
+    # every (missing token of a, missing token of c) of each pair, scored once per distinct token pair
+    da_own, da_tok, dc_tok = own_a[diff_a], tok_a[diff_a], tok_c[diff_c]
+    per = ndc[da_own]
+    left = np.repeat(da_tok, per)
+    right = dc_tok[_expand((np.cumsum(ndc) - ndc)[da_own], per)]
+    good = np.zeros(len(left), dtype=bool)
+    if len(left):
+        pair_code, distinct = pd.factorize(left * n_tok + right)
+        distinct = np.asarray(distinct, dtype=np.int64)
+        words = tokens["values"]
+        sc = process.cpdist(pc.take(words, pa.array(distinct // n_tok)).to_pylist(),
+                            pc.take(words, pa.array(distinct % n_tok)).to_pylist(), scorer=fuzz.ratio,
+                            dtype=np.float64, workers=1)
+        good = (sc >= token_typo)[pair_code]
+    near = np.bincount(np.repeat(np.arange(len(da_tok)), per)[good], minlength=len(da_tok)) > 0
+    near_count = np.bincount(da_own[near], minlength=n)
+    differ = (nda > 0) & (ndc > 0)
+    return {"common": n_a - nda, "differ": differ, "typo_like": differ & (near_count == nda),
+            "own_a": own_a, "tok_a": tok_a, "diff_a": diff_a, "n_tok": n_tok}
+
+
+def _numeric_ids(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``_numeric_id`` of each text, array-wise: (the number, 0 if none; whether there is one). ASCII
+    texts through Arrow; the rare others one by one (str.isdigit takes other scripts' digits)."""
+    arr = series_arrow(texts)
+    ascii_ = pc.fill_null(pc.string_is_ascii(arr), False)
+    ok = pc.fill_null(pc.and_(pc.and_(ascii_, pc.ascii_is_decimal(arr)), pc.less_equal(pc.utf8_length(arr), 18)),
+                      False)
+    number = np.asarray(pc.fill_null(pc.cast(pc.if_else(ok, arr, pa.scalar(None, arr.type)), pa.int64()), 0),
+                        dtype=np.int64).copy()
+    numeric = np.asarray(ok, dtype=bool).copy()
+    other = np.flatnonzero(~np.asarray(ascii_, dtype=bool) & np.asarray(pc.is_valid(arr), dtype=bool))
+    for i, value in zip(other.tolist(), arr.take(pa.array(other)).to_pylist()):
+        parsed = _numeric_id(value)
+        if parsed is not None:
+            number[i], numeric[i] = parsed, True
+    return number, numeric
+
+
+def _surname_checks(f: pd.DataFrame, needed: np.ndarray, at_a: np.ndarray, at_c: np.ndarray, tokens: dict,
+                    diff: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of rows (``needed[at_a]``, ``needed[at_c]``): do their surnames (the surname column,
+    else the full name before a comma; cleaned like name keys) agree, an unknown one agreeing with
+    any; and is a token of the first's surname among its name tokens the second's name lacks?"""
+    if "surname" in f.columns:
+        source = f["surname"].iloc[needed]
+    else:
+        names = series_arrow(f["full_name"].iloc[needed])
+        has_comma = pc.fill_null(pc.match_substring(names, ","), False)
+        before = pc.list_element(pc.split_pattern(names, ",", max_splits=1), 0)
+        source = series_from_arrow(pc.if_else(has_comma, before, pa.scalar(None, before.type)),
+                                   pd.RangeIndex(len(needed)))
+    clean = series_arrow(strip_accents_casefold(source.astype("str")))
+    sa, sc = clean.take(pa.array(at_a)), clean.take(pa.array(at_c))
+    same = np.asarray(pc.fill_null(pc.equal(sa, sc), True), dtype=bool)
+    # the first's surname tokens as token codes (-1: a word no name key has), one row per pair
+    lists = pc.split_pattern(sa, " ")
+    flat = pc.list_flatten(lists)
+    owner = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
+    code = np.asarray(pc.fill_null(pc.index_in(flat, value_set=tokens["values"]), -1), dtype=np.int64)
+    n_tok = diff["n_tok"]
+    missing = diff["own_a"][diff["diff_a"]] * n_tok + diff["tok_a"][diff["diff_a"]]
+    found = (code >= 0) & np.isin(owner * n_tok + code, missing)
+    in_diff = np.bincount(owner[found], minlength=len(at_a)) > 0
+    return same, in_diff
 
 
 # ------------------------------------------------------------------------------------------- ID05
