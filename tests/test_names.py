@@ -96,26 +96,58 @@ def test_nm04_second_byte_lost_family(letter, replacement):
     assert hits == [True, True, True], (letter, replacement, names)
 
 
-def test_one_screening_pass_finds_every_name_each_pattern_flags():
-    """NM01/NM04/NM05/NM06 run their patterns only on the names one combined pass picked out: for
-    every pattern the screened answer equals the pattern run on every name."""
+class _Ctx:
+    """Just what the name rules read: the frame and the per-run memo."""
+
+    def __init__(self, values):
+        import pandas as pd
+
+        self.frame = pd.DataFrame({"full_name": pd.Series(values, dtype="str")})
+        self._memo: dict = {}
+
+    def memo(self, namespace):
+        return self._memo.setdefault(namespace, {})
+
+
+# names the byte screen must judge like the patterns: neighbours matter (the screen works on the
+# bytes of consecutive names), so "J P" is followed by a name starting with a letter and "GONZALEZ"
+# by one ending in a separator
+SCREEN_PROBES = ["PEREZ, JUAN", "PEREZ , JUAN", " PEREZ", "PEREZ ", "PEREZ  JUAN", "PEREZ\u00a0JUAN", "PEREZ2",
+                 "NUÃ‘EZ", "GARCÃA", "PE\x07REZ", "PEREZ\tJUAN", "JOSÃ©", "MU\ufffdOZ", "GÓMEZ", "", "Ã?LVAREZ",
+                 "J P", "PEREZ JUAN", "M.", "GONZALEZ", "-GONZALEZ", ", ÑUÑEZ", "ÑA, JUAN", "Ñ, JUAN", "A1B", "A 12 B",
+                 "12", "J.P.", "JUAN C. PEREZ", "É", "ÉL", "DE LA CRUZ, ANA", "A_B", "PÉREZ", None, "X",
+                 "NUÂ‘EZ", "NUÅ‘EZ", "DIAZ\x85EVA", "PE\x7fREZ", "CAÃ‘ETE â€“ EVA"]
+
+
+def test_the_byte_screen_keeps_every_name_a_pattern_flags():
+    """NM01/NM04/NM05/NM06 run their patterns only on the records the byte screen kept: for every
+    pattern the screened answer equals the pattern run on every name."""
     import numpy as np
-    import pandas as pd
 
     from dbhygiene.checks import names as nm
 
-    values = ["PEREZ, JUAN", "PEREZ , JUAN", " PEREZ", "PEREZ ", "PEREZ  JUAN", "PEREZ\u00a0JUAN", "PEREZ2",
-              "NUÃ‘EZ", "GARCÃA", "PE\x07REZ", "PEREZ\tJUAN", "JOSÃ©", "MU\ufffdOZ", "GÓMEZ", "", "Ã?LVAREZ"]
-
-    class Ctx:
-        frame = pd.DataFrame({"full_name": pd.Series(values * 3, dtype="str")})
-        _memo: dict = {}
-
-        def memo(self, namespace):
-            return self._memo.setdefault(namespace, {})
-
-    ctx = Ctx()
-    _, distinct = nm._distinct(ctx)
+    ctx = _Ctx(SCREEN_PROBES * 3)
+    every = nm.textops.series_arrow(ctx.frame["full_name"])
     for pattern in nm.SCREENED:
-        assert np.array_equal(nm._flag(ctx, pattern), nm._matches(distinct, pattern)), pattern
-    assert len(ctx.memo("names")["screened"]) < len(distinct)  # the screen left the plain names out
+        assert np.array_equal(nm._flag(ctx, pattern), nm._matches(every, pattern)), pattern
+    kept = ctx.memo("names")["screen"][0]
+    assert 0 not in kept and SCREEN_PROBES.index("DE LA CRUZ, ANA") not in kept  # plain names are left out
+
+
+def test_the_byte_screen_keeps_every_single_word_and_initials_only_name():
+    """NM02 and NM03 tokenize only the names that may be one word or initials: their answer equals
+    tokenizing every name."""
+    import numpy as np
+
+    from dbhygiene.checks import names as nm
+
+    ctx = _Ctx(SCREEN_PROBES * 3)
+    tokens = nm._tokens(nm.textops.series_arrow(ctx.frame["full_name"]))
+    single = nm._matches(tokens, r"^\S+$") & ~nm._matches(tokens, r"^\w( \w)*$")
+    initials = nm._matches(pc.utf8_trim_whitespace(pc.replace_substring_regex(tokens, r"\d+", "")),
+                           r"^\p{L}( +\p{L})*$")
+    assert np.array_equal(nm.name_single_token(ctx, {}), single)
+    assert np.array_equal(nm.name_initials_only(ctx, {}), initials)
+    assert single.any() and initials.any()
+    kept = ctx.memo("names")["screen"][1]
+    assert 0 not in kept and SCREEN_PROBES.index("DE LA CRUZ, ANA") not in kept  # plain names are left out

@@ -1,6 +1,11 @@
-"""Name anomalies (NM01-NM06). Each test runs once over the distinct names (pyarrow compute, RE2
-regexes; pandas' ``.str.replace``/``.str.count`` would fall back to Python's ``re`` per value) and is
-broadcast back to the records with the factorize codes."""
+"""Name anomalies (NM01-NM06), judged per record without factorizing the names.
+
+A byte screen over the UTF-8 names (numpy, one table lookup per byte) picks out the few records any
+rule could flag: a name with no digit, control byte, space trouble or suspect byte cannot match
+NM01/NM04/NM05/NM06, and a name holding two ASCII letters side by side and two words cannot be a
+single word (NM02) or initials only (NM03). Each rule's own test (pyarrow compute, RE2 regexes;
+pandas' ``.str.replace``/``.str.count`` would fall back to Python's ``re`` per value) runs on those
+records alone."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import textops
 from ..engine import Context, implements
 
 # UTF-8 read as cp1252/latin-1: a lead byte shown as Ã or Â followed by a continuation byte, which
@@ -23,41 +29,6 @@ LOST_SECOND_BYTE = "[\u00c2\u00c3\u00c4\u00c5][?\ufffd]|(?:^|[\\s,;.(\\-])\u00c3
 MOJIBAKE = f"[\u00c2\u00c3\u00c5\u00c4][{_CP1252_CONT}]|\u00e2\u20ac|\ufffd|{LOST_SECOND_BYTE}"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\x{80}-\x{9f}]|\t|\r|\n"
 
-
-def _distinct(ctx: Context, column: str = "full_name") -> tuple[np.ndarray, pa.Array]:
-    """Factorize codes and distinct values of a name column, computed once per run."""
-    cache = ctx.memo("names")
-    if column not in cache:
-        codes, uniques = pd.factorize(ctx.frame[column], use_na_sentinel=True)
-        arr = pa.array(pd.Series(uniques, dtype="str").array)
-        cache[column] = (codes, arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
-    return cache[column]
-
-
-def _broadcast(codes: np.ndarray, per_unique: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(codes), dtype=bool)
-    known = codes >= 0
-    out[known] = per_unique[codes[known]]
-    return out
-
-
-def _matches(names: pa.Array, pattern: str) -> np.ndarray:
-    return pc.fill_null(pc.match_substring_regex(names, pattern), False).to_numpy(zero_copy_only=False)
-
-
-def _tokens(names: pa.Array) -> pa.Array:
-    """Tokens of letters and digits (accents kept), single-space separated, per distinct name."""
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(names, r"[^\p{L}\p{N}]+", " "))
-
-
-def _name_tokens(ctx: Context) -> pa.Array:
-    """``_tokens`` of the distinct names, once per run (NM02 and NM03 both read them)."""
-    cache = ctx.memo("names")
-    if "tokens" not in cache:
-        cache["tokens"] = _tokens(_distinct(ctx)[1])
-    return cache["tokens"]
-
-
 NM06_PATTERNS = [
     (r"^[\s\x{00a0}]", "leading space"),
     (r"[\s\x{00a0}]$", "trailing space"),
@@ -65,71 +36,160 @@ NM06_PATTERNS = [
     (r"\x{00a0}", "non-breaking space"),
 ]
 SPACE_BEFORE_COMMA = (r" ,", "space before a comma")
-# every pattern NM01, NM04, NM05 and NM06 look for, as one alternation: one pass over the distinct
-# names finds the few that any of them can flag, and each rule's own pattern runs on those alone
+# every pattern NM01, NM04, NM05 and NM06 look for; each runs only on the records the byte screen keeps
 SCREENED = [r"\d", MOJIBAKE, CONTROL, *(p for p, _ in NM06_PATTERNS), SPACE_BEFORE_COMMA[0]]
-SCREEN = "|".join(f"(?:{p})" for p in SCREENED)
+
+
+def _in_range(data: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Bytes in [lo, hi], by one wrapping subtraction (a table lookup would widen every byte to an index)."""
+    return (data - np.uint8(lo)) <= np.uint8(hi - lo)
+
+
+def _any_per_string(flags: np.ndarray, offsets: np.ndarray, nonempty: np.ndarray, n: int) -> np.ndarray:
+    """Per string: any of its bytes flagged (empty strings: False)."""
+    out = np.zeros(n, dtype=bool)
+    if len(nonempty):
+        out[nonempty] = np.logical_or.reduceat(flags, offsets[nonempty])
+    return out
+
+
+def _screen_chunk(chunk: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """(maybe flagged by a SCREENED pattern, maybe one word or initials only) per record of a chunk."""
+    offsets, data = textops.parts(chunk)
+    n = len(chunk)
+    nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
+    if not len(nonempty):
+        return np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+    first, last = offsets[nonempty], offsets[nonempty + 1] - 1
+    digit = _in_range(data, 0x30, 0x39)
+    letter = _in_range(data | np.uint8(0x20), 0x61, 0x7A)  # ASCII letters, either case
+    space = data == 0x20
+    # Bytes one of SCREENED needs. RE2's \d and \s are ASCII ([0-9], [\t\n\f\r ]); control characters
+    # are bytes below 0x20 and 0x7F; U+0080-U+00BF (C1 controls, NBSP) have the lead byte C2; U+FFFD
+    # starts with EF; every mojibake pattern holds Â Ã Ä Å (C3 82-85) or € (E2 82 AC): 82-85 are
+    # continuation bytes of no letter a name is written with. A space counts first, last, or before a
+    # space or a comma.
+    hit = (data < 0x20) | digit | (data == 0x7F) | (data == 0xC2) | _in_range(data, 0x82, 0x85) | (data == 0xEF)
+    hit[:-1] |= space[:-1] & (space[1:] | (data[1:] == 0x2C))  # across two strings: a last space, flagged anyway
+    hit[first] |= space[first]
+    hit[last] |= space[last]
+    suspect = _any_per_string(hit, offsets, nonempty, n)
+    # a word of two letters or more: two ASCII letters side by side (not across two strings)
+    pair = np.zeros(len(data), dtype=bool)
+    pair[:-1] = letter[:-1] & letter[1:]
+    pair[last] = False
+    wordy = _any_per_string(pair, offsets, nonempty, n)
+    # two words: a word start (an ASCII letter or digit after an ASCII separator, which is never a
+    # letter or digit) after a letter or digit: the first byte, or an earlier word start
+    alnum = letter | digit
+    starts = np.zeros(len(data) + 1, dtype=np.int32)
+    starts[2:] = ~alnum[:-1] & (data[:-1] < 0x80) & alnum[1:]
+    starts[first + 1] = 0  # the separator before it was the previous string's
+    np.cumsum(starts, out=starts)
+    count = starts[last + 1] - starts[first]
+    two_words = np.zeros(n, dtype=bool)
+    two_words[nonempty] = (count >= 2) | ((count >= 1) & alnum[first])
+    return suspect, ~(wordy & two_words)
+
+
+def _screen(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the records a SCREENED pattern may match, and of those that may be one word or
+    initials only, once per run."""
+    cache = ctx.memo("names")
+    if "screen" not in cache:
+        values = ctx.frame["full_name"]
+        arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) \
+            else textops.series_arrow(values)
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        parts = [_screen_chunk(c if c.type == pa.large_string() else c.cast(pa.large_string())) for c in chunks]
+        suspect = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=bool)
+        short = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=bool)
+        cache["screen"] = (np.flatnonzero(suspect), np.flatnonzero(short))  # NA names match nothing
+    return cache["screen"]
+
+
+def _names_at(ctx: Context, pos: np.ndarray) -> pa.Array:
+    return textops.series_arrow(ctx.frame["full_name"].iloc[pos])
+
+
+def _matches(names: pa.Array, pattern: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(names, pattern), False).to_numpy(zero_copy_only=False)
+
+
+def _tokens(names: pa.Array) -> pa.Array:
+    """Tokens of letters and digits (accents kept), single-space separated, per name."""
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(names, r"[^\p{L}\p{N}]+", " "))
+
+
+def _short_tokens(ctx: Context) -> tuple[np.ndarray, pa.Array]:
+    """The records that may be one word or initials only, and their ``_tokens`` (NM02 and NM03)."""
+    cache = ctx.memo("names")
+    if "tokens" not in cache:
+        pos = _screen(ctx)[1]
+        cache["tokens"] = (pos, _tokens(_names_at(ctx, pos)))
+    return cache["tokens"]
+
+
+def _suspect_hits(ctx: Context, pattern: str) -> tuple[np.ndarray, np.ndarray]:
+    """The records the screen kept, and whether ``pattern`` (one of SCREENED) matches each."""
+    assert pattern in SCREENED, pattern
+    cache = ctx.memo("names")
+    pos = _screen(ctx)[0]
+    if "suspect_names" not in cache:
+        cache["suspect_names"] = _names_at(ctx, pos)
+    return pos, _matches(cache["suspect_names"], pattern)
 
 
 def _flag(ctx: Context, pattern: str) -> np.ndarray:
-    """Per distinct name: ``pattern`` matches. ``pattern`` must be one of SCREENED."""
-    assert pattern in SCREENED, pattern
-    cache = ctx.memo("names")
-    _, names = _distinct(ctx)
-    if "screened" not in cache:
-        cache["screened"] = np.flatnonzero(_matches(names, SCREEN))
-    candidates = cache["screened"]
-    out = np.zeros(len(names), dtype=bool)
-    if len(candidates):
-        out[candidates] = _matches(names.take(pa.array(candidates, type=pa.int64())), pattern)
+    """Per record: ``pattern`` (one of SCREENED) matches."""
+    return _scatter(ctx, *_suspect_hits(ctx, pattern))
+
+
+def _scatter(ctx: Context, pos: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(ctx.frame), dtype=bool)
+    out[pos[hit]] = True
     return out
 
 
 @implements("NM01")
 def name_has_digits(ctx: Context, options: dict):
-    codes, _ = _distinct(ctx)
-    return _broadcast(codes, _flag(ctx, r"\d"))
+    return _flag(ctx, r"\d")
 
 
 @implements("NM02")
 def name_single_token(ctx: Context, options: dict):
-    codes, _ = _distinct(ctx)
-    tokens = _name_tokens(ctx)
+    pos, tokens = _short_tokens(ctx)
     single = _matches(tokens, r"^\S+$")
     initials_only = _matches(tokens, r"^\w( \w)*$")
-    return _broadcast(codes, single & ~initials_only)
+    return _scatter(ctx, pos, single & ~initials_only)
 
 
 @implements("NM03")
 def name_initials_only(ctx: Context, options: dict):
-    codes, _ = _distinct(ctx)
-    tokens = pc.utf8_trim_whitespace(pc.replace_substring_regex(_name_tokens(ctx), r"\d+", ""))
-    return _broadcast(codes, _matches(tokens, r"^\p{L}( +\p{L})*$"))
+    pos, tokens = _short_tokens(ctx)
+    tokens = pc.utf8_trim_whitespace(pc.replace_substring_regex(tokens, r"\d+", ""))
+    return _scatter(ctx, pos, _matches(tokens, r"^\p{L}( +\p{L})*$"))
 
 
 @implements("NM04")
 def name_mojibake(ctx: Context, options: dict):
-    codes, _ = _distinct(ctx)
-    return _broadcast(codes, _flag(ctx, MOJIBAKE))
+    return _flag(ctx, MOJIBAKE)
 
 
 @implements("NM05")
 def name_control_characters(ctx: Context, options: dict):
-    codes, _ = _distinct(ctx)
-    return _broadcast(codes, _flag(ctx, CONTROL))
+    return _flag(ctx, CONTROL)
 
 
 @implements("NM06")
 def name_stray_whitespace(ctx: Context, options: dict):
-    codes, names = _distinct(ctx)
-    kinds = np.full(len(names), "", dtype=object)
+    pos = _screen(ctx)[0]
+    kinds = np.full(len(pos), "", dtype=object)
     checks = list(NM06_PATTERNS)
     if options["flag_space_before_comma"]:
         checks.append(SPACE_BEFORE_COMMA)
     for pattern, label in checks:
-        hit = _flag(ctx, pattern)
+        hit = _suspect_hits(ctx, pattern)[1]
         kinds[hit] = np.where(kinds[hit] == "", label, kinds[hit] + ", " + label)
-    per_unique = kinds != ""
-    mask = _broadcast(codes, per_unique)
-    pos = np.flatnonzero(mask)
-    return pd.DataFrame({"pos": pos, "kind": kinds[codes[pos]]})
+    found = kinds != ""
+    return pd.DataFrame({"pos": pos[found], "kind": kinds[found]})
