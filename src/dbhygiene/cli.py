@@ -502,7 +502,38 @@ def main() -> None:
     try:
         cli(prog_name="dbhygiene")
     except BrokenPipeError:
-        # the reader went away (e.g. `dbhygiene rules | head`): stop quietly, as Python's docs advise
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         sys.exit(EXIT_FINDINGS)
+    except SystemExit as exc:
+        leave(exc.code)
+
+
+def _silence_stdout() -> None:
+    # the reader went away (e.g. `dbhygiene rules | head`): stop quietly, as Python's docs advise
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def leave(code) -> None:
+    """End the process with ``code`` without tearing down the heap.
+
+    After a large check, freeing the frames, the memoised arrays and the findings object by object
+    takes 0.2-0.6 s on a 1M-row list, for nothing: the process is about to end. So the command line
+    flushes its streams, runs the ``atexit`` handlers as a normal exit would, and leaves with
+    ``os._exit``. A code that is not a number (``sys.exit("message")``) takes the normal exit.
+    """
+    if code is not None and not isinstance(code, int):
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_FINDINGS
+    try:
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    import atexit
+
+    atexit._run_exitfuncs()
+    os._exit(code or 0)
