@@ -30,3 +30,53 @@ def test_check_turns_numpy_huge_pages_off_unless_the_user_chose(tmp_path, env, e
                           env={**clean, **env})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+MALLOC_PROBE = """
+import ctypes, sys
+if len(sys.argv) > 1:  # after a check, through the command line's own process settings
+    from click.testing import CliRunner
+    from dbhygiene.cli import cli
+    result = CliRunner().invoke(cli, ["check", sys.argv[1], "--quiet", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    print(result.exit_code == 0)
+else:
+    from dbhygiene.runtime import keep_malloc_memory
+    print(keep_malloc_memory())
+
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+libc.malloc.restype, libc.malloc.argtypes, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_size_t], [ctypes.c_void_p]
+size = 24 << 20  # a 3M-element float64 array
+before = libc.mallinfo2()
+block = libc.malloc(size)
+ctypes.memset(block, 1, size)
+during = libc.mallinfo2()
+libc.free(block)
+after = libc.mallinfo2()
+print(during.hblks - before.hblks, after.arena >= during.arena)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc")
+@pytest.mark.parametrize("through_check", [False, True])
+@pytest.mark.parametrize("env, expected", [
+    ({}, ["True", "0 True"]),  # from the heap, and kept there once freed
+    ({"MALLOC_MMAP_THRESHOLD_": "131072"}, [None, "1 True"]),  # the user's setting: an mmap of its own
+])
+def test_malloc_keeps_freed_memory_unless_the_user_chose(tmp_path, through_check, env, expected):
+    import os
+
+    data = tmp_path / "list.csv"
+    data.write_text("nombre;dni;fecha_nacimiento\nJUAN PEREZ;20123456;14/02/1980\n", encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    done = subprocess.run([sys.executable, "-c", MALLOC_PROBE, *([str(data)] if through_check else [])],
+                          capture_output=True, text=True, timeout=120, env={**clean, **env})
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.split("\n")[:2]
+    assert second == expected[1]
+    assert first == (expected[0] or ("True" if through_check else "False"))

@@ -248,14 +248,14 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     Example:
       dbhygiene check export.csv --profile ar --as-of 2020-05-01 -f json -o report.json
     """
+    from .runtime import tune_memory
+
+    tune_memory()  # first, before the large allocations
     from .api import check_path
     from .catalogue import load_catalogue
     from .output import check_destination, write_private
     from .engine import exit_code, select_rules
     from .report import RenderOptions, Report, SourceReport, renderers
-    from .runtime import tune_memory
-
-    tune_memory()
 
     renderer = renderers()[fmt]
     if statistics and not renderer.supports_statistics:
@@ -304,11 +304,11 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
 def columns(file, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter, show_pii,
             group_by=None, **reading):
     """Show how the export's columns map to canonical fields, with a redacted profile of each."""
-    from .api import prepare
-    from .profile_columns import render_columns
     from .runtime import tune_memory
 
-    tune_memory()
+    tune_memory()  # first, before the large allocations
+    from .api import prepare
+    from .profile_columns import render_columns
 
     settings = build_settings(config_path=config_path, profile=profile, maps=maps, date_format=date_format,
                               as_of=as_of, sheet=sheet, encoding=encoding, delimiter=delimiter, show_pii=show_pii,
@@ -400,12 +400,12 @@ def history(files, dates_opt, since, fmt, output, people_opt, show_pii, **inputs
     Example:
       dbhygiene history conarc_2017-06-01.csv conarc_2019-05-06.xlsx --since 2019-05-01
     """
+    from .runtime import tune_memory
+
+    tune_memory()  # first, before the large allocations
     from .history import history_of
     from .history_report import RENDERERS
     from .output import check_destination, write_private
-    from .runtime import tune_memory
-
-    tune_memory()
 
     settings = build_settings(**inputs, show_pii=show_pii)  # every input option, as `check` takes them
     dates = [parse_date(d, "--dates") for d in split_list(dates_opt)] or None
