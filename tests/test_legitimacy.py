@@ -333,3 +333,23 @@ def test_warrant_references_missing_match_cleaning_every_value(write):
                 "Desconocído", "UNKNOWN", "S D"]
     assert [f.row for f in result.findings] == [i + 1 for i, v in enumerate(refs) if v in expected]
     assert len(result.findings) == 19
+
+
+def test_entity_markers_the_first_one_wins_and_multi_word_ones_count(write):
+    text = ("name,offence\n"
+            "GRUPO TRADING,fraud\n"          # two markers: the first one names it
+            "ACME SOCIEDAD ANONIMA,fraud\n"  # a multi-word marker
+            "ANONIMA PEREZ,theft\n"          # its last word alone is not a marker
+            "GRUPO ACME S.A.,fraud\n"        # a marker word before a suffix: the word names it
+            "John Smith,theft\n")
+    _, result = run(write, text, "OF06")
+    assert [(f.row, f.message.split("'")[1]) for f in result.findings] == [(1, "grupo"), (2, "sociedad anonima"),
+                                                                           (4, "grupo")]
+
+
+@pytest.mark.parametrize("names, rows", [(["ACME S.A.", "ACME S A"], [1, 2]), (["ACME S A", "ACME S.A."], [])])
+def test_a_name_cleaning_alike_is_judged_as_its_first_record_writes_it(write, names, rows):
+    """"ACME S.A." and "ACME S A" clean alike: the suffix is read (dots removed) from the first record."""
+    text = "name,offence\n" + "".join(f"{n},fraud\n" for n in names) + "John Smith,theft\n"
+    _, result = run(write, text, "OF06")
+    assert [f.row for f in result.findings] == rows

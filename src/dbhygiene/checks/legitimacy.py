@@ -370,71 +370,77 @@ def minimum_identifiers_missing(ctx: Context, options: dict):
 
 # ---------------------------------------------------------------- OF06: subject categories mixed
 
-def entity_marks(ctx: Context) -> np.ndarray:
-    """Per record: the entity marker its name carries (company, vessel, group), or None.
+def _first_per_record(records: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first value of each record, given (record, value) pairs in record order."""
+    unique, first = np.unique(records, return_index=True)
+    return unique, values[first]
 
-    Single-word markers are found by a hash lookup of every name token; multi-word markers and
-    end-of-name suffixes are searched only in the few names holding one of their words. Suffixes
-    are compared with the dots removed, so "S.A." is "sa" while the initials "S. A." are not.
+
+def entity_marks(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the records whose name carries an entity marker (company, vessel, group), in
+    order, and that marker.
+
+    Every record's cleaned name is split into words once (no factorizing: most names are distinct).
+    Single-word markers are found by a hash lookup of every word; multi-word markers and end-of-name
+    suffixes are searched only in the few names holding one of their words. Suffixes are compared
+    with the dots removed, so "S.A." is "sa" while the initials "S. A." are not; a name written
+    several ways that clean alike is judged as written in its first record.
     """
     memo = ctx.memo("legitimacy")
     if "entity" in memo:
         return memo["entity"]
-    n = len(ctx.frame)
-    out = np.full(n, None, dtype=object)
-    if "full_name__clean" not in ctx.frame.columns or not n:
-        memo["entity"] = out
-        return out
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object))
+    if "full_name__clean" not in ctx.frame.columns or not len(ctx.frame):
+        memo["entity"] = none
+        return none
     markers = clean_terms(ctx.profile.get("entity_markers"))
     suffixes = clean_terms(ctx.profile.get("entity_suffixes"))
-    encoded = pc.dictionary_encode(textops.series_arrow(ctx.frame["full_name__clean"]))
-    codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
-    arr = encoded.dictionary  # the distinct names, in order of first appearance
-    if not len(arr):
-        memo["entity"] = out
-        return out
-    lists = pc.split_pattern(arr, " ")
-    flat = pc.list_flatten(lists)
-    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
-    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    names = textops.series_arrow(ctx.frame["full_name__clean"])
+    lists = pc.split_pattern(names, " ")
+    words = pc.list_flatten(lists)
+    offsets = np.asarray(lists.offsets, dtype=np.int64)  # a null name has no words
 
-    def token_in(words) -> np.ndarray:
-        if not words:
-            return np.zeros(len(flat), dtype=bool)
-        found_ = pc.is_in(flat, pa.array(sorted(words), flat.type))
-        return pc.fill_null(found_, False).to_numpy(zero_copy_only=False)
+    def holding(terms) -> tuple[np.ndarray, np.ndarray]:
+        """(record, word index) of the words in ``terms``, in order."""
+        if not terms:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        at = np.flatnonzero(pc.fill_null(pc.is_in(words, pa.array(sorted(terms), words.type)), False)
+                            .to_numpy(zero_copy_only=False))
+        return np.searchsorted(offsets, at, side="right") - 1, at
 
-    def tokens_at(idx: np.ndarray) -> np.ndarray:
-        return np.asarray(flat.take(pa.array(idx, type=pa.int64())).to_pylist(), dtype=object)
-
-    found = np.full(len(arr), None, dtype=object)
-    idx = np.flatnonzero(token_in({t for t in markers if " " not in t}))[::-1]
-    found[parents[idx]] = tokens_at(idx)  # reversed: the first marker of each name wins
+    found: dict[int, str] = {}
+    records, at = holding({t for t in markers if " " not in t})
+    first, at = _first_per_record(records, at)  # the first marker of each name wins
+    found.update(zip(first.tolist(), words.take(pa.array(at, type=pa.int64())).to_pylist()))
     multi = sorted((t for t in markers if " " in t), key=len, reverse=True)
-    cand = np.zeros(len(arr), dtype=bool)
-    cand[parents[token_in({t.split()[-1] for t in multi})]] = True
-    for i in np.flatnonzero(cand & pd.isna(found)):
-        value = f" {arr[int(i)].as_py()} "
-        found[i] = next((t for t in multi if f" {t} " in value), None)
-    # suffixes: names whose last token is a suffix's last word or a single letter ("S.A." -> "s a")
+    for i in np.unique(holding({t.split()[-1] for t in multi})[0]).tolist():
+        if i not in found:
+            value = f" {names[i].as_py()} "
+            mark = next((t for t in multi if f" {t} " in value), None)
+            if mark is not None:
+                found[i] = mark
+    # suffixes: names whose last word is a suffix's last word or a single letter ("S.A." -> "s a")
     nonempty = offsets[1:] > offsets[:-1]
-    last = flat.take(pa.array(np.where(nonempty, offsets[1:] - 1, 0), type=pa.int64())) if len(flat) \
-        else pa.array([""] * len(arr), flat.type)
-    ends = pa.array(sorted({t.split()[-1] for t in suffixes}), flat.type)
+    last = words.take(pa.array(np.where(nonempty, offsets[1:] - 1, 0), type=pa.int64())) if len(words) \
+        else pa.array([""] * len(names), words.type)
+    ends = pa.array(sorted({t.split()[-1] for t in suffixes}), words.type)
     suffix_like = pc.or_(pc.is_in(last, value_set=ends), pc.equal(pc.utf8_length(last), 1))
-    cand = nonempty & np.asarray(pc.fill_null(suffix_like, False), dtype=bool) & pd.isna(found)
-    ci = np.flatnonzero(cand)
-    if len(ci):
-        first = np.full(len(arr), -1, dtype=np.int64)
-        valid = codes >= 0
-        first[codes[valid][::-1]] = np.flatnonzero(valid)[::-1]
-        raw = ctx.frame["full_name"].iloc[first[ci]].str.replace(".", "", regex=False)
+    cand = np.flatnonzero(nonempty & np.asarray(pc.fill_null(suffix_like, False), dtype=bool))
+    cand = cand[~np.isin(cand, np.fromiter(found, dtype=np.int64, count=len(found)))]
+    if len(cand):
+        # one judgement per cleaned name, on the name as its first record writes it
+        codes, _ = pd.factorize(ctx.frame["full_name__clean"].iloc[cand])
+        uniq, first_of = np.unique(codes, return_index=True)
+        raw = ctx.frame["full_name"].iloc[cand[first_of]].str.replace(".", "", regex=False)
         compact = strip_accents_casefold(raw.reset_index(drop=True)).fillna("").to_numpy(dtype=object)
         ordered = sorted(suffixes, key=len, reverse=True)
-        for j, value in zip(ci, compact):
-            # a suffix needs a name before it
-            found[j] = next((t for t in ordered if value.endswith(" " + t)), None)
-    out = np.where(codes >= 0, found[np.where(codes >= 0, codes, 0)], None)
+        per_name = np.array([next((t for t in ordered if value.endswith(" " + t)), None) for value in compact]
+                            + [None], dtype=object)  # a suffix needs a name before it
+        for i, mark in zip(cand.tolist(), per_name[codes].tolist()):
+            if mark is not None:
+                found[i] = mark
+    pos = np.array(sorted(found), dtype=np.int64)
+    out = (pos, np.array([found[i] for i in pos.tolist()], dtype=object))
     memo["entity"] = out
     return out
 
@@ -445,14 +451,12 @@ def subject_category_mixed(ctx: Context, options: dict):
     parts = []
     stats: dict = {"records": n}
     told_apart = [f for f in ("subject_category", "subject_type") if f in ctx.mapping.matches]
-    entity = entity_marks(ctx)
-    is_entity = pd.notna(entity)
-    k = int(is_entity.sum())
+    pos, marks = entity_marks(ctx)
+    k = len(pos)
     stats.update({"entities_by_name_marker": k, "people": n - k})
     lines = [f"{k} of {n} records look like entities (company, vessel, group) by their name; {n - k} like people"]
     if not told_apart and 0 < k < n:
-        pos = np.flatnonzero(is_entity)
-        detail = np.char.add(np.char.add("the name carries the entity marker '", entity[pos].astype(str)),
+        detail = np.char.add(np.char.add("the name carries the entity marker '", marks.astype(str)),
                              "' among people, and no column says which records are people")
         parts.append(pd.DataFrame({"pos": pos, "field": "full_name", "detail": detail.astype(object)}))
     if "subject_category" in ctx.frame.columns:
