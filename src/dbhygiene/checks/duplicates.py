@@ -24,34 +24,70 @@ def related_lists(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, keep
     return [order[s:s + n].tolist() for s, n in zip(starts[keep], sizes[keep])]
 
 
-SAMPLE = 50_000  # records whose distinct values order the columns
+SAMPLE = 50_000
+KEY_LIMIT = 1 << 62
+
+
+def _column_codes(values: pd.Series, positions: np.ndarray | None, trim: bool) -> tuple[np.ndarray, int]:
+    """Codes of a text column at ``positions`` (all records: None), equal for equal values (NA: -1,
+    with ``trim`` equal once stripped of surrounding whitespace), and how many distinct values."""
+    arr = pa.array(values.array)
+    if positions is not None:
+        arr = arr.take(pa.array(positions))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    dictionary = encoded.dictionary
+    if trim and len(dictionary):
+        # trim the distinct values, not the column; values equal once trimmed share a code
+        trimmed = pc.utf8_trim_whitespace(dictionary)
+        if not pc.all(pc.equal(trimmed, dictionary)).as_py():
+            again = pc.dictionary_encode(trimmed)
+            remap = np.append(again.indices.to_numpy(zero_copy_only=False).astype(np.int64), -1)
+            return remap[codes], len(again.dictionary)
+    return codes, len(dictionary)
 
 
 def duplicate_record_keys(frame: pd.DataFrame, trim: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Positions of records that have an exact copy, and a key per position (equal keys = copies).
 
-    Columns are dictionary-encoded (pyarrow) and folded into one integer key, one column at a
-    time; records whose key is already unique drop out, so after the first, most distinct column
-    only the few candidate copies are looked at. Exact: no hashing, no collisions, no per-row Python.
+    Columns are dictionary-encoded (pyarrow) and folded into one integer key; records whose key is
+    already unique drop out, so the dear columns are only read at the few candidate copies. Exact:
+    no hashing, no collisions, no per-row Python.
     """
-    positions = np.arange(len(frame), dtype=np.int64)
-    key = np.zeros(len(frame), dtype=np.int64)
-    # the most distinct column first, judged on records spread over the whole file: in the first
-    # thousand a case number and an ID look alike, over 50,000 the case numbers repeat
-    step = max(1, len(frame) // SAMPLE)
-    order = sorted(frame.columns, key=lambda c: -frame[c].iloc[::step].nunique(dropna=True))
-    for column in order:
-        arr = pa.array(frame[column].array)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if len(positions) < len(frame):
-            arr = arr.take(pa.array(positions))
-        if trim:
-            arr = pc.utf8_trim_whitespace(arr)
-        codes = pc.fill_null(pc.dictionary_encode(arr).indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        key = pd.factorize(key * (int(codes.max()) + 2 if len(codes) else 1) + codes + 1)[0].astype(np.int64)
+    n = len(frame)
+    positions = np.arange(n, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64)
+    step = max(1, n // SAMPLE)
+    sampled = len(range(0, n, step))
+    distinct = {c: frame[c].iloc[::step].nunique(dropna=True) for c in frame.columns}
+    order = sorted(frame.columns, key=lambda c: -distinct[c])
+    # Columns that repeat (a distinct value per two sampled records or fewer: dates, offences,
+    # courts) are cheap to encode, near-unique ones (IDs, names, references) dear. The repeating
+    # ones are folded into one key first, until it could tell every pair of records apart; only the
+    # records still sharing a key are then looked at in the other columns, one at a time.
+    repeating = [c for c in order if 2 * distinct[c] <= sampled]
+    bound = 1
+    folded = []
+    for column in repeating:
+        if bound >= n * n:
+            break
+        codes, size = _column_codes(frame[column], None, trim)
+        if bound * (size + 1) >= KEY_LIMIT:  # renumber the keys so far: exact, never wrapping round
+            key = pd.factorize(key)[0].astype(np.int64)
+            bound = int(key.max()) + 1
+        key = key * (size + 1) + codes + 1
+        bound *= size + 1
+        folded.append(column)
+    stages = ([folded] if folded else []) + [[c] for c in order if c not in folded]
+    for stage in stages:
+        if stage is not folded:
+            codes, size = _column_codes(frame[stage[0]], positions if len(positions) < n else None, trim)
+            key = key * (size + 1) + codes + 1
         repeated = pd.Series(key).duplicated(keep=False).to_numpy()
-        positions, key = positions[repeated], key[repeated]
+        positions = positions[repeated]
+        key = pd.factorize(key[repeated])[0].astype(np.int64)
         if not len(positions):
             break
     return positions, key
