@@ -324,3 +324,11 @@ def test_ymd_of_scattered_days_with_gaps_and_nat(monkeypatch, span):
     y, m, d, ok = ymd(days)
     assert ok.tolist() == [True, False, True, True, True, True, False]
     assert [f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y[ok], m[ok], d[ok])] == [str(x) for x in days[ok]]
+
+
+def test_birth_after_a_partial_entry_date_quotes_the_entry_as_written(tmp_path):
+    text = ("nombre;fecha nacimiento;fecha alta\nPEREZ, JUAN;10/05/2003;2001\nGOMEZ, ANA;01/01/1990;05/02/2010\n"
+            "DIAZ, EVA;10/05/2003;03/2002\nRUIZ, LEO;10/05/2004;04/05/2003\n")
+    _, result = run(tmp_path, text, ["DB04"], show_pii=True)
+    assert [(f.row, f.message.rsplit(" ", 1)[1]) for f in result.findings] == [(1, "2001"), (3, "03/2002"),
+                                                                               (4, "2003-05-04")]

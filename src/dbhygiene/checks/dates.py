@@ -77,7 +77,7 @@ class Ages:
     hi: np.ndarray
     known: np.ndarray  # an age (or an age bracket) is known
     exact: np.ndarray  # full birth date
-    form: np.ndarray | None = None  # how the birth date was written (for messages)
+    form: ColumnAt | None = None  # how the birth date was written (for messages)
 
     def text(self, pos: np.ndarray) -> np.ndarray:
         """Ages of the records at ``pos`` as text: "17", "16-17 (birth date: year only)"."""
@@ -105,8 +105,19 @@ def birth_bounds(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     return cache["birth_bounds"]
 
 
-def birth_form(ctx: Context) -> np.ndarray:
-    return ctx.frame["birth_date__form"].astype(object).to_numpy(dtype=object)
+class ColumnAt:
+    """A frame column read at given positions only (``column[pos]``): a message needs a few
+    thousand values, not an object array of every record."""
+
+    def __init__(self, values: pd.Series):
+        self.values = values
+
+    def __getitem__(self, pos: np.ndarray) -> np.ndarray:
+        return self.values.iloc[pos].astype(object).to_numpy(dtype=object)
+
+
+def birth_form(ctx: Context) -> ColumnAt:
+    return ColumnAt(ctx.frame["birth_date__form"])
 
 
 def confidence_cap(ctx: Context, pos: np.ndarray, confidence: np.ndarray) -> np.ndarray:
@@ -119,12 +130,18 @@ def confidence_cap(ctx: Context, pos: np.ndarray, confidence: np.ndarray) -> np.
     return np.array(["low", "medium", "high"], dtype=object)[rank]
 
 
+def _birth_parts(ctx: Context):
+    """Known birth date per record, and year/month/day of its earliest and latest day, once per run."""
+    cache = _cache(ctx)
+    if "birth_parts" not in cache:
+        lo_b, hi_b = birth_bounds(ctx)
+        cache["birth_parts"] = (~np.isnat(lo_b), ymd(lo_b)[:3], ymd(hi_b)[:3])
+    return cache["birth_parts"]
+
+
 def ages_at(ctx: Context, ry, rm, rd, latest=None) -> Ages:
     """Ages at a reference date per record; ``latest`` (y, m, d) when the reference is an interval."""
-    lo_b, hi_b = birth_bounds(ctx)
-    known = ~np.isnat(lo_b)
-    ly, lm, ld, _ = ymd(lo_b)
-    hy, hm, hd, _ = ymd(hi_b)
+    known, (ly, lm, ld), (hy, hm, hd) = _birth_parts(ctx)
     ry2, rm2, rd2 = latest if latest is not None else (ry, rm, rd)
     young = calendar_age(hy, hm, hd, ry, rm, rd)  # born on the last possible day, earliest reference
     old = calendar_age(ly, lm, ld, ry2, rm2, rd2)  # born on the first possible day, latest reference
@@ -141,7 +158,8 @@ def as_of_parts(ctx: Context, n: int):
 def ages_now(ctx: Context) -> Ages:
     cache = _cache(ctx)
     if "now" not in cache:
-        cache["now"] = ages_at(ctx, *as_of_parts(ctx, len(ctx.frame)))
+        a = ctx.as_of
+        cache["now"] = ages_at(ctx, a.year, a.month, a.day)
     return cache["now"]
 
 
@@ -155,13 +173,18 @@ class ListingReference:
 
     def date_text(self, pos: np.ndarray) -> np.ndarray:
         """The listing date (or interval) used for the records at ``pos`` (not personal data)."""
-        y, m, d = self.year[pos], self.month[pos], self.day[pos]
-        first = np.array([f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d)], dtype=object)
+        first = _iso_dates(self.year[pos], self.month[pos], self.day[pos])
         if self.latest is None:
             return first
-        y2, m2, d2 = (part[pos] for part in self.latest)
-        last = np.array([f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y2, m2, d2)], dtype=object)
+        last = _iso_dates(*(part[pos] for part in self.latest))
         return np.where(first == last, first, "between " + first + " and " + last).astype(object)
+
+
+def _iso_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """"YYYY-MM-DD" per (y, m, d), formatted once per distinct date (hits share a few thousand)."""
+    codes, uniques = pd.factorize((y.astype(np.int64) * 100 + m) * 100 + d)
+    text = [f"{v // 10000:04d}-{v // 100 % 100:02d}-{v % 100:02d}" for v in uniques.tolist()]
+    return np.array(text, dtype=object)[codes] if len(codes) else np.zeros(0, dtype=object)
 
 
 def listing_reference(ctx: Context) -> ListingReference:
@@ -262,7 +285,7 @@ def birth_date_after_entry_date(ctx: Context, options: dict):
     entry = ctx.frame["entry_date__date"].to_numpy(dtype="datetime64[D]")
     known = ~np.isnat(lo) & ~np.isnat(entry_hi)
     pos = np.flatnonzero(known & (lo > np.where(known, entry_hi, lo)))
-    listed = np.where(np.isnat(entry[pos]), ctx.frame["entry_date"].to_numpy(dtype=object)[pos],
+    listed = np.where(np.isnat(entry[pos]), ctx.frame["entry_date"].iloc[pos].to_numpy(dtype=object),
                       np.datetime_as_string(entry[pos], unit="D"))
     return pd.DataFrame({"pos": pos, "listed": listed})
 
