@@ -308,7 +308,21 @@ def test_the_byte_screen_keeps_every_value_that_cleans_to_a_mark():
     maybe = may_be_missing(values, marks)
     assert not (truth & ~maybe).any(), values[truth & ~maybe].tolist()
     assert truth.sum() == 22
-    assert not maybe[[9, 14, 17, 20, 24]].any()  # 81383/2016, nd1, NO CONSTA 2, X, 12: a digit or an 'x'
+    assert not maybe[[9, 14, 17, 24]].any()  # 81383/2016, nd1, NO CONSTA 2, 12: a digit, which no mark has
+
+
+def test_with_a_digit_in_a_mark_the_screen_rules_values_out_by_letters_and_digits_no_mark_holds():
+    from dbhygiene.checks.legitimacy import Distinct, clean_terms, may_be_missing
+    from dbhygiene.catalogue import load_profile
+
+    marks = clean_terms(load_profile("generic")["no_data_tokens"]) | {"0"}
+    values = pd.Series(MISSING_PROBES + ["0", "00", "N/0"], dtype="str")
+    d = Distinct(values)
+    truth = d.broadcast(d.missing(marks), True)
+    maybe = may_be_missing(values, marks)
+    assert not (truth & ~maybe).any(), values[truth & ~maybe].tolist()
+    assert truth[-3] and maybe[-3:].all()  # "0" is a mark; "00" and "N/0" hold only characters marks have
+    assert not maybe[[9, 14, 17, 20, 24]].any()  # a digit other than 0, or an 'x'
 
 
 def test_a_null_slot_holding_bytes_is_still_missing():
@@ -317,8 +331,8 @@ def test_a_null_slot_holding_bytes_is_still_missing():
 
     from dbhygiene.checks.legitimacy import may_be_missing
 
-    arr = pa.LargeStringArray.from_buffers(2, pa.py_buffer(np.array([0, 4, 7], dtype=np.int64)),
-                                           pa.py_buffer(b"1234abc"), pa.py_buffer(np.packbits([0, 1], bitorder="little")),
+    arr = pa.LargeStringArray.from_buffers(2, pa.py_buffer(np.array([0, 4, 8], dtype=np.int64)),
+                                           pa.py_buffer(b"1234abc1"), pa.py_buffer(np.packbits([0, 1], bitorder="little")),
                                            1)
     values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr])))
     assert may_be_missing(values, {"s d"}).tolist() == [True, False]
@@ -353,3 +367,11 @@ def test_a_name_cleaning_alike_is_judged_as_its_first_record_writes_it(write, na
     text = "name,offence\n" + "".join(f"{n},fraud\n" for n in names) + "John Smith,theft\n"
     _, result = run(write, text, "OF06")
     assert [f.row for f in result.findings] == rows
+
+
+def test_review_dates_passed_whether_full_ambiguous_or_a_year(write):
+    """Day-first or month-first, 05/06/2020 has passed (status ambiguous); so has the year 2021; 2030
+    and 03/04/2031 have not."""
+    text = "name;review date\nA B;05/06/2020\nC D;2021\nE F;2030\nG H;03/04/2031\nI J;\n"
+    _, result = run(write, text, "OF08")
+    assert [(f.row, f.message.split(" ")[3]) for f in result.findings] == [(1, "2020-06-05"), (2, "2021")]

@@ -197,10 +197,13 @@ def listing_reference(ctx: Context) -> ListingReference:
     if "ref" in cache:
         return cache["ref"]
     n = len(ctx.frame)
-    ry, rm, rd = as_of_parts(ctx, n)
+    a = ctx.as_of  # a scalar where the entry date is unusable: numpy broadcasts it
+    ry, rm, rd = a.year, a.month, a.day
     at_listing = np.zeros(n, dtype=bool)
     latest = None
-    if "entry_date__lo" in ctx.frame.columns:
+    if "entry_date__lo" not in ctx.frame.columns:
+        ry, rm, rd = as_of_parts(ctx, n)
+    else:
         as_of = np.datetime64(ctx.as_of, "D")
         e_lo = ctx.frame["entry_date__lo"].to_numpy(dtype="datetime64[D]")
         e_hi = ctx.frame["entry_date__hi"].to_numpy(dtype="datetime64[D]")

@@ -156,33 +156,52 @@ def may_be_missing(values: pd.Series, marks: set[str]) -> np.ndarray:
 
     Cleaning keeps every ASCII letter and digit (lower-cased), so a value holding one that no mark
     holds ("81383/2016" against "s d", "no consta") is neither blank nor a mark. One pass over the
-    bytes instead of factorizing a column of near-unique references and cleaning each of them."""
+    bytes instead of factorizing a column of near-unique references and cleaning each of them. When
+    no mark holds a digit (the usual case), a digit alone rules a value out: a range test per byte,
+    much cheaper than a table lookup, and IDs and references all hold one."""
     alien = _alien_bytes(marks)
+    digits = bool(alien[0x30:0x3A].all())
     out = []
     for chunk in _text_chunks(values):
         offsets, data = textops.parts(chunk)
         maybe = np.ones(len(chunk), dtype=bool)
         nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
         if len(nonempty):
+            ruled_out = (data - np.uint8(0x30)) <= np.uint8(9) if digits else alien[data]
             # empty strings dropped, each non-empty string runs from its offset to the next one's
-            maybe[nonempty] = ~np.logical_or.reduceat(alien[data], offsets[nonempty])
+            maybe[nonempty] = ~np.logical_or.reduceat(ruled_out, offsets[nonempty])
         if chunk.null_count:
             maybe |= chunk.is_null().to_numpy(zero_copy_only=False)
         out.append(maybe)
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
+SAMPLE = 50_000
+
+
+def _repeats(values: pd.Series) -> bool:
+    """At most one distinct value per two records among the first SAMPLE: an offence or court
+    column, cheap to factorize (and OF02/OF13 factorize it anyway), not an ID or a reference."""
+    head = values.iloc[:SAMPLE]
+    return 2 * head.nunique(dropna=True) <= len(head)
+
+
 def missing_records(ctx: Context, field: str) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the records whose ``field`` is blank, NA or a no-data mark, and their stripped
-    values ("" when NA), once per run. Only the records ``may_be_missing`` keeps are factorized."""
+    values ("" when NA), once per run. A column that repeats is judged on its distinct values (the
+    ``distinct`` other rules share); in any other only the records ``may_be_missing`` keeps are
+    factorized."""
     memo = ctx.memo("legitimacy")
     if ("missing", field) not in memo:
         marks = no_data_marks(ctx)
         column = ctx.frame[field].astype("str")
-        cand = np.flatnonzero(may_be_missing(column, marks))
-        d = Distinct(column.iloc[cand])
+        if _repeats(column):
+            d, cand = distinct(ctx, field), None
+        else:
+            cand = np.flatnonzero(may_be_missing(column, marks))
+            d = Distinct(column.iloc[cand])
         local = np.flatnonzero(d.broadcast(d.missing(marks), True))
-        memo[("missing", field)] = (cand[local], d.value_of(local))
+        memo[("missing", field)] = (local if cand is None else cand[local], d.value_of(local))
     return memo[("missing", field)]
 
 
@@ -532,10 +551,10 @@ def review_date_passed(ctx: Context, options: dict):
     parts = []
     for f in _review_columns(ctx):
         dates = ctx.frame[f"{f}__date"].to_numpy(dtype="datetime64[D]")
-        status = ctx.frame[f"{f}__status"].to_numpy()
+        status = ctx.frame[f"{f}__status"]
         years = ctx.frame[f"{f}__year"].to_numpy(dtype=np.int64, na_value=0)
-        full_past = np.isin(status, FULL) & (np.where(np.isnat(dates), today, dates) < today)
-        year_past = (status == "partial") & (years > 0) & (years < ctx.as_of.year)  # the whole year is over
+        full_past = status.isin(FULL).to_numpy() & (np.where(np.isnat(dates), today, dates) < today)
+        year_past = (status == "partial").to_numpy() & (years > 0) & (years < ctx.as_of.year)  # the whole year is over
         hit = (full_past | year_past) & ~done
         done |= hit
         pos = np.flatnonzero(hit)
@@ -669,7 +688,8 @@ def inconsistent_spellings(ctx: Context, options: dict):
         frame = frame[sizes >= 2]
         if frame.empty:
             continue
-        first_pos = pd.Series(np.arange(len(d.codes))).groupby(d.codes).min()  # first record of each value
+        firsts = pd.Series(d.codes).drop_duplicates()
+        first_pos = pd.Series(firsts.index.to_numpy(), index=firsts.to_numpy())  # first record of each value
         for key, group in frame.groupby("key", sort=False):
             group = group.sort_values(["count", "raw"], ascending=[False, True])
             variants = "; ".join(f"'{r}' ({c})" for r, c in zip(group["raw"], group["count"]))

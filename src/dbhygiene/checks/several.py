@@ -104,20 +104,32 @@ def _intervals(values: pd.Series, ctx: Context) -> tuple[np.ndarray, np.ndarray]
 def several_birth_dates(ctx: Context, options: dict):
     if len(ctx.frame) == 0:  # no records (LD02 says so)
         return None
-    lists = birth_date_lists(ctx)
-    flat = lists.flatten()
-    if len(flat) == 0:
-        return None
-    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    if "birth_date" in ctx.multi:
+        lists = ctx.multi["birth_date"]
+        flat = lists.flatten()
+        if len(flat) == 0:
+            return None
+        parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+        several_values = (pc.list_value_length(lists).to_numpy(zero_copy_only=False) > 1)[parent]
+    else:  # one value per record at most: the column itself, no list built around it
+        flat = pa.array(ctx.frame["birth_date"].array)
+        if isinstance(flat, pa.ChunkedArray):
+            flat = flat.combine_chunks()
+        if flat.null_count == len(flat):
+            return None
+        parent = several_values = None
     encoded = pc.dictionary_encode(flat)  # each distinct value is split and parsed once
-    codes = np.asarray(encoded.indices, dtype=np.int64)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     pieces = _pieces(encoded.dictionary)
     # expand: one entry per (record, date written), each distinct date parsed once
-    piece_counts = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    piece_counts = np.append(np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces)), 0)
     # only a record with several values, or with a value naming several dates, can hold two dates:
     # the rest (nearly every record of a flat file) are left out before anything is expanded
-    several_values = (pc.list_value_length(lists).to_numpy(zero_copy_only=False) > 1)
-    keep = several_values[parent] | (piece_counts[codes] > 1)
+    keep = piece_counts[codes] > 1  # a blank (code -1) names none
+    if parent is None:
+        parent = np.arange(len(flat), dtype=np.int64)
+    else:
+        keep |= several_values
     if not keep.any():
         return CheckResult(pd.DataFrame({"pos": pd.Series([], dtype=np.int64)}),
                            {"records_with_several_birth_dates": 0, "conflicting": 0})
