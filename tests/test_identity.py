@@ -45,6 +45,7 @@ def table(rows: list[tuple], header="nombre;dni;fecha nacimiento") -> str:
     ("S/D", "placeholder"),
     ("0", "placeholder"),
     ("99999999", "placeholder"),
+    ("S/D\u00a0", "placeholder"),  # a no-break space: not an ID separator, but stripped before the profile's list
     ("1.2345678E7", "scientific notation"),
     ("2.0123456E+07", "scientific notation"),
     ("20123456.0", "trailing '.0'"),
@@ -89,6 +90,41 @@ def test_id01_generic_profile_accepts_letters_and_unknown_document_types(tmp_pat
     # in the ar profile a DNI with a letter O is damage, a passport number is left alone
     found = findings(tmp_path, csv, "ID01", profile="ar")
     assert [f.row for f in found] == [2, 3]
+
+
+ID01_SPELLINGS = [  # (document type, raw ID, expected problem or None): one normalised ID, 219876540
+    ("DNI", "21987654.0", "trailing '.0'"),
+    ("DNI", "219876540", "wrong length: 9 digits (DNI"),
+    ("DNI", "21.987.654,0", "does not match"),
+    ("CUIL", "219876540", "wrong length: 9 digits (CUIL"),
+    ("DNI", "21987654", None),  # and one normalised ID, 21987654, under two types
+    ("CUIL", "21987654", "wrong length: 8 digits (CUIL"),
+    ("DNI", "21.987.654", None),
+    ("DNI", "2198765O", "letter O for digit 0"),
+]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_id01_judges_each_spelling_and_document_type_of_one_normalised_id(tmp_path, reverse):
+    # the verdict is worked out once per normalised ID and broadcast: records whose raw spelling
+    # or document type differ from the first record of their normalised ID must keep their own
+    rows = ID01_SPELLINGS[::-1] if reverse else ID01_SPELLINGS
+    csv = table([(f"P{i}, X", t, v) for i, (t, v, _) in enumerate(rows)] * 2, header="nombre;tipo doc;nro doc")
+    found = {f.row: f.message for f in findings(tmp_path, csv, "ID01", profile="ar")}
+    expected = {i + 1 + rep * len(rows): kind for rep in (0, 1) for i, (_, _, kind) in enumerate(rows) if kind}
+    assert set(found) == set(expected)
+    for row, kind in expected.items():
+        assert kind in found[row], (row, found[row])
+
+
+def test_id01_a_profile_placeholder_written_with_thousands_dots(tmp_path):
+    # "12.345.678" is plain digits with dots, yet the profile lists it verbatim: a placeholder
+    path = tmp_path / "x.csv"
+    path.write_text(table([("A, B", "12.345.678", ""), ("C, D", "12.345.679", ""), ("E, F", "12345678", "")]))
+    ctx = prepare(path, Settings(as_of=AS_OF, profile="ar"))
+    ctx.profile["id_placeholders"] = ["12.345.678"]
+    found = {f.row: f.message for f in run(ctx, select_rules(load_catalogue(), ["ID01"], None)).findings}
+    assert set(found) == {1, 3} and all("placeholder" in m for m in found.values())
 
 
 def test_id01_message_redacts_the_id(tmp_path):
@@ -402,3 +438,36 @@ def test_id04_windows_overlap_on_oversized_blocks(tmp_path):
     rows = [(nm, str(40000000 + 7 * k), "05/05/1975") for k, nm in enumerate(names)]
     found = findings(tmp_path, table(rows), "ID04", options={"max_block": 6, "window": 4})
     assert [(f.row, f.related_rows) for f in found] == [(5, (4, 5))]
+
+
+# ------------------------------------------------------------------------------ ID01 helpers
+
+FULLMATCH_VALUES = ["1234567", "12345678", "123456789", "123456", "", None, "1234567\n", "12a4567", "20123456789",
+                    "\u0661\u0662\u0663\u0664\u0665\u0666\u0667",  # Arabic-Indic digits: Unicode \d
+                    "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18", "AB12345"]
+
+
+@pytest.mark.parametrize("pattern", [r"\d{7,8}", r"[0-9]{11}", r"\d{8}", r"[A-Z0-9]{4,20}", r"\d{7,}"])
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_fullmatch_shortcut_agrees_with_pandas(pattern, ascii_only):
+    # digit runs are checked by class and length; pandas reads \d as any Unicode digit once a
+    # value is not ASCII, and the shortcut must give the same answers
+    import pandas as pd
+
+    from dbhygiene.checks.identity import _fullmatch
+
+    values = [v for v in FULLMATCH_VALUES if not ascii_only or v is None or v.isascii()]
+    norm = pd.Series(values, dtype="str")
+    expected = norm.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+    assert _fullmatch(norm, pattern).tolist() == expected.tolist()
+
+
+def test_repeated_digit_placeholders():
+    import pandas as pd
+
+    from dbhygiene.checks.identity import is_placeholder_id
+
+    values = ["00000", "0000", "11111111", "1111112", "2111111", "1211111", "55555", "AAAAA", None,
+              "\u0661\u0661\u0661\u0661\u0661", "99999"]
+    got = is_placeholder_id(pd.Series(values, dtype="str"), {}).tolist()
+    assert got == [True, False, True, False, False, False, True, False, False, False, True]

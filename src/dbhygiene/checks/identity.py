@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from ..arrays import unique
 from ..engine import CheckResult, Context, implements
 from ..normalise import sort_tokens, strip_accents_casefold
-from ..textops import char_histograms, ratio_upper_bound, series_arrow, series_from_arrow
+from ..textops import char_histograms, parts, ratio_upper_bound, series_arrow, series_from_arrow
 from .duplicates import group_positions
 from .several import on_every_value
 
@@ -30,6 +30,7 @@ EMPTY = pd.DataFrame({"pos": pd.Series([], dtype=np.int64)})
 REPEATED_DIGIT = "|".join(f"{d}{{5,}}" for d in range(10))  # RE2 has no backreferences
 BLOCK_AFFIX = 4  # ID04 blocking: letters of a token's start and end that must match
 _FIXED_DIGITS = re.compile(r"^\^(?:\\d|\[0-9\])\{(\d+)\}\$$")
+_DIGIT_RUN = re.compile(r"(?:\\d|\[0-9\])\{(\d+)(?:,(\d+))?\}")  # \d{7,8}, [0-9]{11}
 
 
 # ----------------------------------------------------------------------------------- shared helpers
@@ -53,8 +54,32 @@ def is_placeholder_id(norm: pd.Series, profile: dict) -> np.ndarray:
     values = norm.astype("str")
     mask = np.array(values.isin(placeholder_set(profile)).to_numpy(dtype=bool, na_value=False), dtype=bool)
     if profile.get("id_placeholder_repeated_digits", True):
-        mask |= values.str.fullmatch(REPEATED_DIGIT).to_numpy(dtype=bool, na_value=False)
+        idx = _repeated_digit_candidates(series_arrow(values))
+        mask[idx] |= values.iloc[idx].str.fullmatch(REPEATED_DIGIT).to_numpy(dtype=bool, na_value=False)
     return mask
+
+
+def _repeated_digit_candidates(values: pa.Array) -> np.ndarray:
+    """Positions of the values that may be one digit repeated 5 times or more: 5 bytes or longer,
+    the first an ASCII digit and equal to the second and to the last (read from the Arrow buffers;
+    the regex then runs on these few only)."""
+    arr = values if values.type == pa.large_string() else values.cast(pa.large_string())
+    offsets, data = parts(arr)
+    start, end = offsets[:-1], offsets[1:]
+    long = np.flatnonzero(end - start >= 5)
+    first = data[start[long]]
+    same = (first >= 48) & (first <= 57) & (data[start[long] + 1] == first) & (data[end[long] - 1] == first)
+    return long[same]
+
+
+def _flags(values) -> np.ndarray:
+    """A boolean Arrow result as numpy, null as False."""
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _lengths(values) -> np.ndarray:
+    """Characters per value of an Arrow string array, 0 for null."""
+    return np.asarray(pc.fill_null(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _mod11_ok(digits11: np.ndarray) -> np.ndarray:
@@ -71,14 +96,32 @@ def _mod11_ok(digits11: np.ndarray) -> np.ndarray:
 CHECKSUMS = {"mod11_cuit": _mod11_ok}
 
 
+def _fullmatch(norm: pd.Series, pattern: str) -> np.ndarray:
+    """``norm.str.fullmatch(pattern)`` as booleans. A run of digits (``\\d{7,8}``, ``[0-9]{11}``) is
+    checked on the ASCII values by character class and length instead of a regex pass; values
+    with other characters keep pandas' regex (whose ``\\d`` then means any Unicode digit)."""
+    run = _DIGIT_RUN.fullmatch(pattern)
+    lo, hi = (int(run.group(1)), int(run.group(2) or run.group(1))) if run else (0, 0)
+    if not 0 < lo <= hi:
+        return norm.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+    arr = series_arrow(norm)
+    ascii_ = _flags(pc.string_is_ascii(arr))
+    length = _lengths(arr)
+    match = ascii_ & (length >= lo) & (length <= hi) & _flags(pc.ascii_is_decimal(arr))
+    other = np.flatnonzero(~ascii_ & _flags(pc.is_valid(arr)))
+    if len(other):
+        match[other] = norm.iloc[other].str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+    return match
+
+
 def _format_ok(norm: pd.Series, fmt: dict) -> tuple[np.ndarray, np.ndarray]:
     """(pattern matches, pattern matches and the checksum, if any, holds)."""
-    match = norm.str.fullmatch(fmt["pattern"].strip("^$")).to_numpy(dtype=bool, na_value=False)
+    match = _fullmatch(norm, fmt["pattern"].strip("^$"))
     ok = match.copy()
     checksum = fmt.get("checksum")
     if checksum and match.any():
         idx = np.flatnonzero(match)
-        values = norm.to_numpy(dtype=object)[idx]
+        values = norm.iloc[idx].to_numpy(dtype=object)  # the matching values only
         lengths = np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
         good = np.zeros(len(idx), dtype=bool)
         eleven = lengths == 11
@@ -104,113 +147,207 @@ def _cached(ctx: Context, name: str, build):
     return cache[name]
 
 
+def distinct_placeholders(ctx: Context, column: str = "national_id__norm") -> np.ndarray:
+    """Per distinct value of ``ctx.factorized(column)``: is it a placeholder ID (once per run; ID01
+    and ``id_codes`` share it)."""
+    def build():
+        _, uniques = ctx.factorized(column)
+        return is_placeholder_id(pd.Series(uniques, dtype="str"), ctx.profile)
+    return _cached(ctx, f"placeholders:{column}", build)
+
+
 def id_codes(ctx: Context, column: str = "national_id__norm") -> tuple[np.ndarray, pd.Series, np.ndarray]:
     """(code per record, -1 if blank; distinct normalised IDs; placeholder flag per record)."""
     def build():
         codes, uniques = ctx.factorized(column)
         distinct = pd.Series(uniques, dtype="str")
-        placeholder = np.r_[is_placeholder_id(distinct, ctx.profile), False][codes]
+        placeholder = np.r_[distinct_placeholders(ctx, column), False][codes]
         return codes, distinct, placeholder
     return _cached(ctx, "id_codes" if column == "national_id__norm" else f"id_codes:{column}", build)
 
 
 # ------------------------------------------------------------------------------------------- ID01
+#
+# ID01's verdict is a function of the raw ID and the document type alone, so it is worked out once
+# per distinct (raw ID, type) pair -- an *entry* -- and broadcast to the records. The entries come
+# from the normalised IDs' factorization, which the other identity rules share: a normalised ID
+# nearly always has one raw spelling, and only the records whose raw spelling or type differs from
+# the first record of their normalised ID get entries of their own. Most raw IDs are plain digits
+# (optionally with thousands dots); their verdict depends on the normalised ID only, so the checks
+# of the raw text (spreadsheet damage, letters for digits) run on the few others.
+
+def _plain_ids(norms: pa.Array, norm_of: np.ndarray, raw_length: np.ndarray) -> np.ndarray:
+    """Entries whose raw text needs no check. Their normalised ID is ASCII digits, so the raw ID is
+    digits and separators: no letter, no exponent, and a placeholder by its normalised ID whenever
+    its raw text is listed (placeholder_set holds every listed value without separators). And
+    either the raw ID is its normalised ID (same length: no separator) or neither ends in 0 (no
+    trailing '.0')."""
+    digits = np.r_[_flags(pc.and_(pc.string_is_ascii(norms), pc.ascii_is_decimal(norms))), False][norm_of]
+    same = raw_length == np.r_[_lengths(norms), -1][norm_of]
+    return digits & (same | ~np.r_[_flags(pc.ends_with(norms, "0")), False][norm_of])
+
+
+def _document_types(f: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """(code per record of its document type key, the keys); "" when there is no type."""
+    if "id_type" not in f.columns:
+        return np.zeros(len(f), dtype=np.int64), [""]
+    codes, uniques = pd.factorize(f["id_type"], use_na_sentinel=True)
+    keys = [_type_key(t) for t in uniques] + [""]  # the last: blank type
+    number = {t: i for i, t in enumerate(dict.fromkeys(keys))}
+    to_key = np.array([number[t] for t in keys], dtype=np.int64)
+    return to_key[codes], list(number)  # code -1 (blank) takes the last, ""
+
+
+def _id_entries(ctx: Context, type_code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(entry per record, a record of each entry, the normalised-ID code of each entry or -1).
+
+    An entry is one distinct (raw ID, document type) pair; entries below the number of distinct
+    normalised IDs are those IDs' first records."""
+    norm_code, uniques = ctx.factorized("national_id__norm")
+    k_norm = len(uniques)
+    valid = np.flatnonzero(norm_code >= 0)
+    first = np.zeros(k_norm, dtype=np.int64)
+    first[norm_code[valid[::-1]]] = valid[::-1]
+    counts = np.bincount(norm_code[valid], minlength=k_norm)
+    shared = valid[counts[norm_code[valid]] > 1]  # records whose normalised ID other records carry
+    other = first[norm_code[shared]]
+    raw = series_arrow(ctx.frame["national_id"])
+    same = pc.fill_null(pc.equal(raw.take(pa.array(shared)), raw.take(pa.array(other))), False)
+    differs = ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool) | (type_code[shared] != type_code[other])
+    odd = np.union1d(np.flatnonzero(norm_code < 0), shared[differs])  # blank IDs and other spellings
+    entry = norm_code.copy()
+    if len(odd):
+        raw_code = pd.factorize(ctx.frame["national_id"].iloc[odd], use_na_sentinel=True)[0].astype(np.int64)
+        odd_code, _ = pd.factorize((raw_code + 1) * (int(type_code.max()) + 1) + type_code[odd])
+        entry[odd] = k_norm + odd_code
+        odd_first = np.zeros(int(odd_code.max()) + 1, dtype=np.int64)
+        odd_first[odd_code[::-1]] = odd[::-1]
+        first = np.r_[first, odd_first]
+    norm_of = np.r_[np.arange(k_norm), norm_code[first[k_norm:]]]
+    return entry, first, norm_of
+
+
+def _raw_damage(raw: pd.Series, placeholders: set[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For raw IDs (not plain): (placeholder text, scientific notation, trailing '.0')."""
+    stripped = raw.str.strip()
+    placeholder = stripped.str.upper().isin(placeholders).to_numpy(dtype=bool, na_value=False)
+
+    def where(candidates: pa.Array, pattern: str) -> np.ndarray:
+        out = np.asarray(pc.fill_null(candidates, False).to_numpy(zero_copy_only=False), dtype=bool)
+        idx = np.flatnonzero(out)
+        out[idx] = stripped.iloc[idx].str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+        return out
+
+    arrow = series_arrow(stripped)
+    sci = where(pc.match_substring(arrow, "e", ignore_case=True), r"[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+")
+    trailing = where(pc.ends_with(arrow, "0"), r"[0-9]{4,}[.,]0{1,2}")
+    return placeholder, sci, trailing
+
+
+def _confusion(raw: pd.Series) -> np.ndarray:
+    """Raw IDs with a letter like O or l and a digit."""
+    return (raw.str.contains(r"[OoIl|]", regex=True).to_numpy(dtype=bool, na_value=False)
+            & raw.str.contains(r"[0-9]", regex=True).to_numpy(dtype=bool, na_value=False))
+
+
+def _confusion_text(raw: pd.Series) -> np.ndarray:
+    uses_O = raw.str.contains(r"[Oo]", regex=True).to_numpy(dtype=bool, na_value=False)
+    uses_1 = raw.str.contains(r"[IlL|]", regex=True).to_numpy(dtype=bool, na_value=False)
+    return np.where(uses_O & uses_1, "letter/digit confusion: letter O for digit 0 and l/I for digit 1",
+                    np.where(uses_O, "letter/digit confusion: letter O for digit 0",
+                             "letter/digit confusion: letter l or I for digit 1")).astype(object)
+
 
 @implements("ID01")
 def national_id_format(ctx: Context, options: dict):
     f = ctx.frame
     formats = {_type_key(k): v for k, v in (ctx.profile.get("id_formats") or {}).items()}
     formats.setdefault("DEFAULT", {"pattern": r"^[A-Z0-9]{4,20}$", "description": "4 to 20 letters or digits"})
-    has_type = "id_type" in f.columns
-    id_code, id_uniques = pd.factorize(f["national_id"], use_na_sentinel=True)
-    if has_type:
-        type_code, type_uniques = pd.factorize(f["id_type"].fillna(""), use_na_sentinel=False)
-    else:
-        type_code, type_uniques = np.zeros(len(f), dtype=np.int64), pd.Index([""])
-    combo = (id_code.astype(np.int64) + 1) * len(type_uniques) + type_code
-    uniq_combo, codes = np.unique(combo, return_inverse=True)
-    u_id, u_type = uniq_combo // len(type_uniques) - 1, uniq_combo % len(type_uniques)
-    k = len(uniq_combo)
-    # the distinct values, taken as Arrow arrays (no Python objects per value)
-    id_arrow = pa.array(pd.array(id_uniques, dtype="str")) if len(id_uniques) else pa.array([], pa.large_string())
-    raw = series_from_arrow(pc.take(id_arrow, pa.array(u_id, mask=u_id < 0)) if len(id_arrow)
-                      else pa.nulls(k, pa.large_string()), pd.RangeIndex(k))
-    type_keys = np.array([_type_key(t) for t in type_uniques], dtype=object)
-    stripped = raw.str.strip()
-    first = np.zeros(k, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]  # first record of each distinct value
-    norm = series_from_arrow(pc.take(series_arrow(f["national_id__norm"]), pa.array(first)), pd.RangeIndex(k))
-    problem = np.full(k, None, dtype=object)
-    undecided = np.ones(k, dtype=bool)
+    default_key = "DEFAULT"
+    type_code, type_keys = _document_types(f)
+    entry, rep, norm_of = _id_entries(ctx, type_code)
+    k = len(rep)
+    _, norm_uniques = ctx.factorized("national_id__norm")
+    norm_distinct = pd.Series(norm_uniques, dtype="str")
+    etype = type_code[rep]
+    raw_arrow = series_arrow(f["national_id"])
 
-    def assign(mask, text):
-        """Set the problem of still-undecided values in ``mask``: a text, an array of texts, or a
-        function building the texts for the selected indices only."""
-        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & undecided)
-        if len(idx) == 0:
-            return
-        undecided[idx] = False
-        if isinstance(text, str):
-            problem[idx] = text
-        elif callable(text):
-            problem[idx] = np.asarray(text(idx), dtype=object)
-        else:
-            problem[idx] = np.asarray(text, dtype=object)[idx]
+    def norms(idx: np.ndarray) -> pd.Series:
+        """The normalised IDs of entries ``idx`` (none of them blank)."""
+        return series_from_arrow(pc.take(series_arrow(norm_distinct), pa.array(norm_of[idx])),
+                                 pd.RangeIndex(len(idx)))
 
-    def where(candidates: np.ndarray, pattern: str) -> np.ndarray:
-        """``stripped`` fully matches ``pattern``, tested only on the candidate values."""
-        out = np.zeros(k, dtype=bool)
-        idx = np.flatnonzero(candidates & undecided)
-        if len(idx):
-            out[idx] = stripped.iloc[idx].str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
-        return out
+    def raws(idx: np.ndarray) -> pd.Series:
+        return series_from_arrow(pc.take(raw_arrow, pa.array(rep[idx])), pd.RangeIndex(len(idx)))
 
-    blank = norm.isna().to_numpy() | (norm == "").to_numpy(dtype=bool, na_value=True)
-    assign(blank, "")  # ID02's business
-    placeholders = placeholder_set(ctx.profile)
-    is_ph = (stripped.str.upper().isin(placeholders).to_numpy(dtype=bool, na_value=False)
-             | is_placeholder_id(norm, ctx.profile))
-    assign(is_ph, "placeholder value, not an ID")
-    stripped_arrow = series_arrow(stripped)
-    has_e = pc.fill_null(pc.match_substring(stripped_arrow, "e", ignore_case=True), False).to_numpy(zero_copy_only=False)
-    assign(where(has_e, r"[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+"),
-           "spreadsheet damage: scientific notation (digits may be lost)")
-    ends_0 = pc.fill_null(pc.ends_with(stripped_arrow, "0"), False).to_numpy(zero_copy_only=False)
-    assign(where(ends_0, r"[0-9]{4,}[.,]0{1,2}"),
-           "spreadsheet damage: trailing '.0' from a number conversion")
+    # 1) blank (ID02's business), placeholder, spreadsheet damage: the first that holds names the problem
+    norm_arrow = series_arrow(norm_distinct)
+    blank = np.r_[_flags(pc.equal(norm_arrow, "")), True][norm_of]
+    placeholder = np.r_[distinct_placeholders(ctx), False][norm_of]
+    plain = _plain_ids(norm_arrow, norm_of, _lengths(raw_arrow)[rep])
+    sci = np.zeros(k, dtype=bool)
+    trailing = np.zeros(k, dtype=bool)
+    detail = np.flatnonzero(~plain & ~blank)
+    if len(detail):
+        ph_raw, sci[detail], trailing[detail] = _raw_damage(raws(detail), placeholder_set(ctx.profile))
+        placeholder[detail] |= ph_raw
+    sci &= ~placeholder
+    trailing &= ~placeholder & ~sci
 
-    # which format applies to each distinct value: the id_type's, else any of the profile's
-    tkey = type_keys[u_type]
-    known_type = np.isin(tkey, list(formats))
-    unknown_type = (tkey != "") & ~known_type
-    any_mode = tkey == ""
+    # 2) the format of the entry's document type, else (no type) the default or any self-checking one
+    known = np.array([t in formats for t in type_keys])
+    unknown_type = np.array([t != "" for t in type_keys]) & ~known
+    any_mode = np.array([t == "" for t in type_keys])
+    applies_by_type = {key: (any_mode & (key == default_key or bool(fmt.get("checksum"))))
+                       | np.array([t == key for t in type_keys]) for key, fmt in formats.items()}
+    decided = blank | placeholder | sci | trailing | unknown_type[etype]
     ok = np.zeros(k, dtype=bool)
     match_no_check = np.zeros(k, dtype=bool)
-    default_key = "DEFAULT"
-    # letter/digit confusion candidates: a letter like O or l, and a digit
-    conf_idx = np.flatnonzero(raw.str.contains(r"[OoIl|]", regex=True).to_numpy(dtype=bool, na_value=False))
-    conf_idx = conf_idx[raw.iloc[conf_idx].str.contains(r"[0-9]", regex=True).to_numpy(dtype=bool, na_value=False)]
+    checked: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # CUIL and CUIT share one pattern
+    for key, fmt in formats.items():
+        if not applies_by_type[key].any():
+            continue
+        signature = (fmt["pattern"], fmt.get("checksum"))
+        if signature not in checked:
+            match, good = _format_ok(norm_distinct, fmt)
+            checked[signature] = np.r_[match, False], np.r_[good, False]
+        match, good = checked[signature]
+        applies = applies_by_type[key][etype]
+        ok |= applies & good[norm_of]
+        match_no_check |= applies & match[norm_of] & ~good[norm_of]
+    decided |= ok
+
+    # 3) the rest, few: letters for digits, a bad check digit, lost leading zeros, a wrong length
+    rest = np.flatnonzero(~decided)
+    problem = np.full(len(rest), None, dtype=object)
+    open_ = np.ones(len(rest), dtype=bool)
+
+    def assign(mask, text):
+        """Set the problem of the still open ``rest`` entries in ``mask``: a text, an array of texts,
+        or a function building the texts for the selected positions of ``rest`` only."""
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & open_)
+        if len(idx) == 0:
+            return
+        open_[idx] = False
+        problem[idx] = text if isinstance(text, str) else np.asarray(text(idx), dtype=object)
+
+    norm = norms(rest)
+    raw = raws(rest)
+    rtype = etype[rest]
+    conf_idx = np.flatnonzero(_confusion(raw))
     fixed = norm.iloc[conf_idx].str.replace("O", "0", regex=False).str.replace("I", "1", regex=False) \
         .str.replace("L", "1", regex=False).str.replace("|", "1", regex=False)
-    conf_ok = np.zeros(k, dtype=bool)
-    pad_ok = np.zeros(k, dtype=bool)
-    pad_desc = np.full(k, "", dtype=object)
+    conf_ok = np.zeros(len(rest), dtype=bool)
+    pad_ok = np.zeros(len(rest), dtype=bool)
+    pad_desc = np.full(len(rest), "", dtype=object)
     norm_arrow = series_arrow(norm)
     digits = pc.fill_null(pc.and_(pc.string_is_ascii(norm_arrow), pc.ascii_is_decimal(norm_arrow)),
                           False).to_numpy(zero_copy_only=False)  # [0-9]+
     lengths = norm.str.len().fillna(0).to_numpy(dtype=np.int64)
-    checked: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # CUIL and CUIT share one pattern
     for key, fmt in formats.items():
-        # without a document type: the profile's default format, or any self-checking one (CUIL/CUIT)
-        applies = (any_mode & (key == default_key or bool(fmt.get("checksum")))) | (tkey == key)
+        applies = applies_by_type[key][rtype]
         if not applies.any():
             continue
-        signature = (fmt["pattern"], fmt.get("checksum"))
-        if signature not in checked:
-            checked[signature] = _format_ok(norm, fmt)
-        match, good = checked[signature]
-        ok |= applies & good
-        match_no_check |= applies & match & ~good
         if len(conf_idx):
             _, cgood = _format_ok(fixed, fmt)
             conf_ok[conf_idx] |= applies[conf_idx] & cgood
@@ -220,34 +357,37 @@ def national_id_format(ctx: Context, options: dict):
             if short.any():
                 short_idx = np.flatnonzero(short)
                 padded = norm.iloc[short_idx].str.pad(n_fixed, side="left", fillchar="0")
-                hit = np.zeros(k, dtype=bool)
+                hit = np.zeros(len(rest), dtype=bool)
                 hit[short_idx] = _format_ok(padded, fmt)[1]
                 pad_ok |= hit
                 pad_desc[hit & (pad_desc == "")] = f"{fmt.get('description', key)}"
-    assign(ok | unknown_type, "")
-
-    def confusion(i):
-        uses_O = raw.iloc[i].str.contains(r"[Oo]", regex=True).to_numpy(dtype=bool, na_value=False)
-        uses_1 = raw.iloc[i].str.contains(r"[IlL|]", regex=True).to_numpy(dtype=bool, na_value=False)
-        return np.where(uses_O & uses_1, "letter/digit confusion: letter O for digit 0 and l/I for digit 1",
-                        np.where(uses_O, "letter/digit confusion: letter O for digit 0",
-                                 "letter/digit confusion: letter l or I for digit 1")).astype(object)
-
-    assign(conf_ok, confusion)
-    assign(match_no_check, "bad check digit")
-    assign(pad_ok, lambda i: [f"spreadsheet damage: lost leading zeros ({n} digits; {d})"
-                              for n, d in zip(lengths[i], pad_desc[i])])
 
     def describe(i):
-        return [(formats.get(t) or formats[default_key]).get("description", "the expected format") for t in tkey[i]]
+        return [(formats.get(t) or formats[default_key]).get("description", "the expected format")
+                for t in (type_keys[c] for c in rtype[i])]
 
+    assign(conf_ok, lambda i: _confusion_text(raw.iloc[i]))
+    assign(match_no_check[rest], "bad check digit")
+    assign(pad_ok, lambda i: [f"spreadsheet damage: lost leading zeros ({n} digits; {d})"
+                              for n, d in zip(lengths[i], pad_desc[i])])
     assign(digits, lambda i: [f"wrong length: {n} digits ({d})" for n, d in zip(lengths[i], describe(i))])
-    assign(np.ones(k, dtype=bool), lambda i: [f"does not match the expected format ({d})" for d in describe(i)])
+    assign(np.ones(len(rest), dtype=bool), lambda i: [f"does not match the expected format ({d})" for d in describe(i)])
 
-    per_row = problem[codes]
-    hit = (problem != "")[codes]
-    pos = np.flatnonzero(hit)
-    return pd.DataFrame({"pos": pos, "field": "national_id", "problem": per_row[pos]})
+    # entries with a problem, their texts in entry order; then the records that carry them
+    flagged = np.r_[np.flatnonzero(placeholder), np.flatnonzero(sci), np.flatnonzero(trailing), rest]
+    texts = np.r_[np.full(int(placeholder.sum()), "placeholder value, not an ID", dtype=object),
+                  np.full(int(sci.sum()), "spreadsheet damage: scientific notation (digits may be lost)",
+                          dtype=object),
+                  np.full(int(trailing.sum()), "spreadsheet damage: trailing '.0' from a number conversion",
+                          dtype=object),
+                  problem]
+    order = np.argsort(flagged, kind="stable")
+    flagged, texts = flagged[order], texts[order]
+    is_flagged = np.zeros(k, dtype=bool)
+    is_flagged[flagged] = True
+    pos = np.flatnonzero(is_flagged[entry])
+    return pd.DataFrame({"pos": pos, "field": "national_id",
+                         "problem": texts[np.searchsorted(flagged, entry[pos])]})
 
 
 # ------------------------------------------------------------------------------------------- ID02
