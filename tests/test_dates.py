@@ -332,3 +332,19 @@ def test_birth_after_a_partial_entry_date_quotes_the_entry_as_written(tmp_path):
     _, result = run(tmp_path, text, ["DB04"], show_pii=True)
     assert [(f.row, f.message.rsplit(" ", 1)[1]) for f in result.findings] == [(1, "2001"), (3, "03/2002"),
                                                                                (4, "2003-05-04")]
+
+
+@pytest.mark.parametrize("far_date", [False, True])
+def test_frequency_outliers_count_each_person_once_per_day(far_date):
+    # person 3: four records on one day, one on the next; person 20: twice on the next day;
+    # records without a key (negative codes) are people of their own. A far date (year 9999)
+    # widens the range of days past what a bincount should cover: the same counts either way.
+    day_a, day_b = "1985-05-13", "1985-05-14"
+    dates = [day_a] * 4 + [day_b] + [day_a] * 5 + [day_b] * 2
+    person = [3, 3, 3, 3, 3, 10, 11, 12, -1, -2, 20, 20]
+    if far_date:
+        dates, person = dates + ["9999-12-31"], person + [30]
+    out = frequency_outliers(np.array(dates, dtype="datetime64[D]"), np.array(person), min_count=1, min_ratio=0,
+                             max_p=1e9)
+    counts = dict(zip(out["date"].dt.strftime("%Y-%m-%d"), out["count"].astype(int)))
+    assert counts == {day_a: 6, day_b: 2, **({"9999-12-31": 1} if far_date else {})}

@@ -320,6 +320,8 @@ def test_id05_flags_planted_ids_far_from_their_cohort(tmp_path):
     rows[10] = (rows[10][0], "45123456", "15/06/1960")  # a 2000s number for someone born 1960
     rows[20] = (rows[20][0], "5123456", "15/06/1998")  # a 1950s number for someone born 1998
     rows[30] = (rows[30][0], "93123456", "15/06/1970")  # foreign residents' range: not checked
+    rows[3] = (rows[3][0], "", rows[3][2])  # no DNI and no birth date: left out of the fit, rows still counted
+    rows[4] = (rows[4][0], rows[4][1], "")
     found = findings(tmp_path, table(rows), "ID05", profile="ar")
     assert [f.row for f in found] == [11, 21]
     assert "higher" in found[0].message and "lower" in found[1].message
@@ -471,3 +473,16 @@ def test_repeated_digit_placeholders():
               "\u0661\u0661\u0661\u0661\u0661", "99999"]
     got = is_placeholder_id(pd.Series(values, dtype="str"), {}).tolist()
     assert got == [True, False, True, False, False, False, True, False, False, False, True]
+
+
+def test_dni_number_reads_dnis_and_the_middle_of_cuils_only():
+    import pandas as pd
+
+    from dbhygiene.checks.identity import dni_number
+
+    values = {"1234567": 1234567, "01234567": 1234567, "123456": None, "123456789": None,
+              "20123456789": 12345678, "23012345679": 1234567, "24999999991": 99999999, "27123456780": 12345678,
+              "21123456789": None, "2012345678": None, "201234567890": None, "2O123456": None,
+              "\u0661\u0662\u0663\u0664\u0665\u0666\u0667": None, "": None}
+    got = dni_number(pd.Series(list(values) + [None], dtype="str"))
+    assert [None if v != v else int(v) for v in got.tolist()] == list(values.values()) + [None]

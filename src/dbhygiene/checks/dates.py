@@ -317,6 +317,38 @@ def _placeholder_values(profile: dict) -> np.ndarray:
 LAMBDA_FLOOR = 0.05  # expected people per day assumed at least this, so an empty year is not "infinitely" odd
 
 
+def _pairs_once(day: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """The day of each distinct (day, person) pair, in no particular order."""
+    return pd.unique(day * (1 << 32) + (person & 0xFFFFFFFF)) >> 32
+
+
+def _day_per_person(day: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """The day of each distinct (day, person) pair. A person key held by one record is one pair as
+    it stands; only the records of keys held several times (few: one per listing of a person) are
+    deduplicated. Keys are counted with a bincount when they are small integers (record codes,
+    negative for records without a key), as ``_person_key`` gives; otherwise all pairs are."""
+    n = len(person)
+    if n == 0 or n >= 1 << 28 or person.min() < -4 * n or person.max() >= 4 * n:
+        return _pairs_once(day, person)  # (keys this close never meet modulo 2**32 either)
+    after = max(int(person.max()) + 1, 0)
+    index = np.where(person >= 0, person, after - 1 - person)  # negative keys after the largest
+    repeated = np.bincount(index)[index] > 1
+    return np.r_[day[~repeated], _pairs_once(day[repeated], person[repeated])]
+
+
+def _count_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_counts=True)`` of integers, by a bincount when their range is no
+    wider than a few times their number (birth days: some 50 000 days for a million records)."""
+    if len(values) == 0:
+        return np.unique(values, return_counts=True)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= 4 * len(values) + (1 << 16):
+        return np.unique(values, return_counts=True)
+    counts = np.bincount(values - low)
+    present = np.flatnonzero(counts)
+    return present.astype(values.dtype) + low, counts[present]
+
+
 def frequency_outliers(dates: np.ndarray, person: np.ndarray | None, *, min_count: int, min_ratio: float,
                        max_p: float, exclude: np.ndarray | None = None) -> pd.DataFrame:
     """Dates shared by far more people than the rest of their birth year allows.
@@ -338,8 +370,8 @@ def frequency_outliers(dates: np.ndarray, person: np.ndarray | None, *, min_coun
         return pd.DataFrame({"date": np.array([], dtype="datetime64[D]"), "count": [], "baseline": [], "ratio": []})
     day = dates[ok].astype(np.int64)
     if person is not None:
-        day = pd.unique(day.astype(np.int64) * (1 << 32) + (person[ok].astype(np.int64) & 0xFFFFFFFF)) >> 32
-    uniq, counts = np.unique(day, return_counts=True)
+        day = _day_per_person(day, person[ok].astype(np.int64))
+    uniq, counts = _count_values(day)
     years, _, _, _ = ymd(uniq.astype("datetime64[D]"))
     _, yinv = np.unique(years, return_inverse=True)
     totals = np.bincount(yinv, weights=counts)[yinv]

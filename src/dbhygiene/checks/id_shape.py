@@ -64,7 +64,7 @@ def id_shape_outlier(ctx: Context, options: dict):
     usable = (codes >= 0) & ~placeholder
     if usable.sum() < options["min_values"] or not len(distinct):
         return CheckResult(EMPTY, None)
-    u_shape = shapes(pa.array(distinct.to_numpy(dtype=object), type=pa.large_string()))
+    u_shape = shapes(textops.series_arrow(distinct))  # the distinct IDs as Arrow already: no Python strings
     encoded = pc.dictionary_encode(u_shape)  # distinct shapes: a handful
     s_codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
     s_uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
