@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,15 @@ def test_people_are_counted_by_id_else_name_and_birth_date(run_cli, write):
     assert (reqs["identity-integrity"]["records"], reqs["identity-integrity"]["people"]) == (4, 2)
 
 
+def test_people_without_an_id_never_share_a_code_with_people_with_one(run_cli, write):
+    # the first ID of the list and the first (name, birth date) pair both get code 0 in their own
+    # factorization: the person codes must still keep them apart
+    text = (HEADER + "DIAZ, LUIS;30111222;10/01/1970;ROBO;JUZGADO 3;01/02/2020\n" * 2
+            + "ROJAS, EVA;;10/01/1971;ROBO;JUZGADO 3;01/02/2020\n" * 2 + ADULTS)
+    _, reqs = verdict_of(run_cli, write("a.csv", text), "--select", "DU01")
+    assert (reqs["identity-integrity"]["records"], reqs["identity-integrity"]["people"]) == (4, 2)
+
+
 def test_records_without_name_or_id_are_one_person_each(run_cli, write):
     text = HEADER + ADULTS + ";;10/01/2010;ROBO;JUZGADO 3;01/02/2020\n" * 2
     _, reqs = verdict_of(run_cli, write("a.csv", text), "--select", "MN01")
@@ -112,6 +122,11 @@ def test_verdict_agrees_with_the_findings_on_the_sample(run_cli):
         assert (req["status"] == "fails") == errors, rid
         assert (req["status"] == "concerns") == (warnings and not errors), rid
         assert req["findings"]["error"] == sum(f["severity"] == "error" for f in mine)
+        serious = Counter(f["rule"] for f in mine if f["severity"] != "info")
+        assert req["by_rule"] == dict(sorted(serious.items())), rid
+        if req["status"] == "fails":
+            erring = sorted({f["rule"] for f in mine if f["severity"] == "error"})
+            assert req["reason"] == "error-severity findings from " + ", ".join(erring), rid
         if req["status"] in ("fails", "concerns"):
             rows = {f["row"] for f in mine if f["severity"] != "info" and f["row"] is not None}
             rows |= {r for f in mine if f["severity"] != "info" for r in f["related_rows"]}

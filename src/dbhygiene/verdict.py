@@ -51,7 +51,9 @@ class _SourceFindings:
     def __init__(self, index: int, source):
         self.index, self.frame, self.ctx = index, source.ctx.frame, source.ctx
         fs = source.result.findings
-        self.rule = np.array([f.rule for f in fs], dtype=object)
+        # rules as small integer codes: ``rule_names[rule_code]`` (integer comparisons, not string ones)
+        self.rule_code, uniques = pd.factorize(np.array([f.rule for f in fs], dtype=object))
+        self.rule_names = [str(u) for u in uniques]
         self.sev = np.array([SEVERITY_CODE[f.severity] for f in fs], dtype=np.int8)
         self.row = np.array([f.row or 0 for f in fs], dtype=np.int64)  # 0: a list-level finding
         pairs = [(i, r) for i, f in enumerate(fs) if f.related_rows for r in f.related_rows]
@@ -83,8 +85,14 @@ class _SourceFindings:
             ids, n_ids = codes(*PERSON_KEYS[0])
             names, _ = codes(*PERSON_KEYS[1])
             births, n_births = codes(*PERSON_KEYS[2])
-            pair, _ = pd.factorize(names * (n_births + 1) + births + 1)
-            self._codes = np.where(ids >= 0, ids, np.where(names >= 0, n_ids + pair, n_ids + n + np.arange(n)))
+            # codes: the ID's; else n_ids + the (name, birth) pair's, factorized over the records
+            # without an ID only; else n_ids + n + the record's position (pair codes stay below n)
+            no_id = ids < 0
+            by_name = np.flatnonzero(no_id & (names >= 0))
+            pair, _ = pd.factorize(names[by_name] * (n_births + 1) + births[by_name] + 1)
+            out = np.where(no_id, n_ids + n + np.arange(n), ids)
+            out[by_name] = n_ids + pair
+            self._codes = out
         return self._codes
 
     def person_labels(self, pos: np.ndarray) -> set[str]:
@@ -173,14 +181,17 @@ def compute_verdict(sources: list, selected_codes: list[str], catalogue: dict[st
         records = list_level = people = 0
         labels: set[str] = set()
         for t in tables:
-            mine = np.isin(t.rule, codes) if codes and len(t.rule) else np.zeros(len(t.rule), dtype=bool)
+            wanted = np.isin(np.arange(len(t.rule_names)), [i for i, c in enumerate(t.rule_names) if c in codes])
+            mine = wanted[t.rule_code]
             counts = np.bincount(t.sev[mine], minlength=3)
             for name, code in SEVERITY_CODE.items():
                 by_severity[name] += int(counts[code])
             serious = mine & (t.sev > 0)
-            for code, n in zip(*np.unique(t.rule[serious].astype(str), return_counts=True)):
-                fired[code] = fired.get(code, 0) + int(n)
-            errors.update(np.unique(t.rule[mine & (t.sev == 2)].astype(str)).tolist())
+            for i, n in enumerate(np.bincount(t.rule_code[serious], minlength=len(t.rule_names))):
+                if n:
+                    fired[t.rule_names[i]] = fired.get(t.rule_names[i], 0) + int(n)
+            erring = np.bincount(t.rule_code[mine & (t.sev == 2)], minlength=len(t.rule_names))
+            errors.update(t.rule_names[i] for i in np.flatnonzero(erring))
             list_level += int((serious & (t.row == 0)).sum())
             pos = t.positions(serious)
             records += len(pos)
