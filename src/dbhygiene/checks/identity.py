@@ -400,7 +400,12 @@ def national_id_missing(ctx: Context, options: dict):
 # ------------------------------------------------------------------------------------ name scoring
 
 def _usable_dates(ctx: Context, column: str = "birth_date__date") -> pd.Series:
-    """Parsed birth dates with the profile's placeholder dates (01/01/1900...) treated as missing."""
+    """Parsed birth dates with the profile's placeholder dates (01/01/1900...) treated as missing
+    (once per run: ID03, ID04 and ID05 read them; not to be modified)."""
+    return _cached(ctx, f"usable_dates:{column}", lambda: _without_placeholder_dates(ctx, column))
+
+
+def _without_placeholder_dates(ctx: Context, column: str) -> pd.Series:
     dates = ctx.frame[column]
     placeholders = pd.to_datetime(pd.Series(ctx.profile.get("placeholder_dates") or [], dtype="str"),
                                   errors="coerce").dropna()
@@ -1323,7 +1328,10 @@ def id_out_of_sequence(ctx: Context, options: dict):
     year_ok, number_ok = year[ok], number[ok]
     order = _stable_order(year_ok)
     ys, vs = year_ok[order], number_ok[order]
-    uy = ys[np.r_[True, ys[1:] != ys[:-1]]]  # ys is sorted
+    starts = np.r_[True, ys[1:] != ys[:-1]]  # ys is sorted: where each birth year starts
+    uy = ys[starts]
+    year_idx = np.empty(len(order), dtype=np.int64)  # each record's birth year, as an index into uy
+    year_idx[order] = np.cumsum(starts) - 1
     lo, hi = np.searchsorted(ys, uy - w, "left"), np.searchsorted(ys, uy + w, "right")
     level = np.array([np.median(vs[a:b]) for a, b in zip(lo, hi)])
     counts = np.searchsorted(ys, uy, "right") - np.searchsorted(ys, uy, "left")
@@ -1335,7 +1343,6 @@ def id_out_of_sequence(ctx: Context, options: dict):
     trend_vals = _isotonic(fit_years["median"].to_numpy(), fit_years["size"].to_numpy(dtype=float))
     years = fit_years.index.to_numpy(dtype=float)
     # from here on, the records with a DNI and a birth year only; per birth year, then per record
-    year_idx = np.searchsorted(uy, year_ok)
     expected = np.interp(uy, years, trend_vals)[year_idx]
     resid = number_ok - expected
     abs_dev = np.abs(resid)
