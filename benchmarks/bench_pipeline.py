@@ -37,6 +37,7 @@ from dbhygiene import __version__, checks  # noqa: F401  (registers the rules)
 from dbhygiene.catalogue import load_catalogue, load_profile
 from dbhygiene.engine import Context, run, select_rules
 from dbhygiene.load import load
+from dbhygiene.verdict import person_key_columns
 from dbhygiene.mapping import map_columns
 from dbhygiene.normalise import normalise
 from dbhygiene.report import Report, SourceReport
@@ -94,9 +95,10 @@ def pipeline(path: Path, specs, timings: dict, memory: dict | None, jobs: int | 
     ctx = Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
                   as_of=AS_OF, lines=loaded.lines, date_notes=norm.date_notes,
                   malformed_rows=loaded.malformed_rows, load_notes=loaded.notes)
+    ctx.memo("factorized").update(norm.factorized)  # as api.prepare does
     cpu["check"] = time.process_time()
     t = time.perf_counter()
-    result = run(ctx, specs, jobs=jobs)
+    result = run(ctx, specs, jobs=jobs, prefetch=person_key_columns(ctx.frame.columns))  # as api.check_path
     mark("check", t)
     cpu["report"] = time.process_time()
     t = time.perf_counter()
@@ -260,8 +262,10 @@ def prepared_context(path) -> Context:
     profile = load_profile(PROFILE)
     mapping = map_columns(list(loaded.frame.columns))
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=AS_OF)
-    return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
-                   as_of=AS_OF, lines=loaded.lines, date_notes=norm.date_notes)
+    ctx = Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
+                  as_of=AS_OF, lines=loaded.lines, date_notes=norm.date_notes)
+    ctx.memo("factorized").update(norm.factorized)  # as api.prepare does
+    return ctx
 
 
 def main(argv=None) -> None:

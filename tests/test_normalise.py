@@ -99,6 +99,35 @@ def test_name_keys_ignore_case_accents_punctuation_and_order():
     assert norm.frame["full_name"].iloc[0] == "GONZÁLEZ, JUAN CARLOS"  # original kept
 
 
+@pytest.mark.parametrize("names", [
+    # the second distinct name shares the first one's key; blanks, a name that cleans to nothing
+    ["Juan Carlos Gonzalez", "GONZÁLEZ, JUAN CARLOS", None, "...", "ANA DIAZ", "JUAN GONZALEZ", "ana  díaz", None],
+    # the first record has no name: its code is -1 and the codes start at the second
+    [None, "  ", "B A", "A B", "C", "a b", "c", "D"],
+    [None, None],  # no name at all
+])
+def test_the_name_key_factorization_is_the_columns_own(names):
+    # normalise hands the identity rules and the verdict the factorization of full_name__key it
+    # knows from the distinct names; it must be exactly what pd.factorize of the column gives
+    frame = pd.DataFrame({"APELLIDO Y NOMBRE": pd.Series(names, dtype="str")})
+    norm = normalise(frame, map_columns(list(frame.columns)), profile={"dayfirst": True}, as_of=AS_OF)
+    codes, uniques = norm.factorized["full_name__key"]
+    want_codes, want_uniques = pd.factorize(norm.frame["full_name__key"], use_na_sentinel=True)
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniques) == list(want_uniques) and uniques.dtype == want_uniques.dtype
+
+
+def test_prepare_seeds_the_run_with_the_name_key_factorization(tmp_path):
+    from dbhygiene.api import Settings, prepare
+
+    path = tmp_path / "list.csv"
+    path.write_text("nombre;dni\nDIAZ, ANA;1\nANA DIAZ;2\n;3\nPEREZ JUAN;4\n", encoding="utf-8")
+    ctx = prepare(path, Settings(as_of=AS_OF))
+    seeded = ctx.memo("factorized")["full_name__key"]
+    assert seeded[0].tolist() == [0, 0, -1, 1]
+    assert ctx.factorized("full_name__key") is seeded
+
+
 def test_full_name_composed_from_parts():
     frame = pd.DataFrame({"apellido": pd.Series(["PEREZ", None], dtype="str"),
                           "nombres": pd.Series(["JUAN", "ANA"], dtype="str")})

@@ -54,12 +54,14 @@ def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
     mapping = map_columns(list(loaded.frame.columns), settings.columns, suggested=loaded.suggested)
     progress.stage("normalising dates, IDs and names")
     norm = normalise(loaded.frame, mapping, profile=profile, as_of=settings.as_of, date_format=settings.date_format)
-    return Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
-                   as_of=settings.as_of, lines=loaded.lines, date_notes=norm.date_notes,
-                   malformed_rows=loaded.malformed_rows, malformed_fields=loaded.malformed_fields,
-                   load_notes=[*loaded.notes, *mapping.notes],
-                   redaction=Redaction(settings.show_pii),
-                   multi={f: loaded.multi[c] for f, c in mapping.as_dict().items() if c in loaded.multi})
+    ctx = Context(frame=norm.frame, raw=loaded.frame, facts=loaded.facts, mapping=mapping, profile=profile,
+                  as_of=settings.as_of, lines=loaded.lines, date_notes=norm.date_notes,
+                  malformed_rows=loaded.malformed_rows, malformed_fields=loaded.malformed_fields,
+                  load_notes=[*loaded.notes, *mapping.notes],
+                  redaction=Redaction(settings.show_pii),
+                  multi={f: loaded.multi[c] for f, c in mapping.as_dict().items() if c in loaded.multi})
+    ctx.memo("factorized").update(norm.factorized)  # the name key's, known from its distinct names
+    return ctx
 
 
 def raise_nothing_mapped(ctx: Context) -> None:

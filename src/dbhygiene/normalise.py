@@ -65,6 +65,8 @@ class Normalised:
     frame: pd.DataFrame
     mapping: Mapping
     date_notes: dict[str, DateColumnNote] = field(default_factory=dict)
+    # ``pd.factorize`` of derived columns, already known from their distinct values (Context.factorized)
+    factorized: dict[str, tuple] = field(default_factory=dict)
 
     def has(self, name: str) -> bool:
         return name in self.frame.columns
@@ -197,14 +199,18 @@ def sort_tokens(clean: pd.Series) -> pd.Series:
     return textops.series_from_arrow(joined, clean.index)
 
 
-def _distinct_apply(values: pd.Series, *fns) -> list[pd.Series]:
+def _distinct_apply(values: pd.Series, *fns, factorize_last: bool = False) -> list:
     """Apply vectorised string functions, chained, to the distinct values only; broadcast back.
 
-    Returns one series per function: fns[0](uniques), fns[1](fns[0](uniques)), ...
+    Returns one series per function: fns[0](uniques), fns[1](fns[0](uniques)), ... With
+    ``factorize_last``, also ``pd.factorize`` of the last series (NA as -1), found from the distinct
+    values: the values' codes are in order of first appearance, so factorizing the distinct results
+    in that order gives the codes and uniques a factorization of the whole column would.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
-        return [pd.Series(pd.array([pd.NA] * len(values), dtype="str"), index=values.index) for _ in fns]
+        out = [pd.Series(pd.array([pd.NA] * len(values), dtype="str"), index=values.index) for _ in fns]
+        return [*out, pd.factorize(out[-1], use_na_sentinel=True)] if factorize_last else out
     indices = pa.array(codes, mask=codes < 0)
     current = pd.Series(uniques, dtype="str")
     out = []
@@ -212,6 +218,9 @@ def _distinct_apply(values: pd.Series, *fns) -> list[pd.Series]:
         current = fn(current)
         current = current.where(current != "", pd.NA)
         out.append(textops.series_from_arrow(pc.take(textops.series_arrow(current), indices), values.index))
+    if factorize_last:
+        of_distinct, last_uniques = pd.factorize(current, use_na_sentinel=True)
+        out.append((np.append(of_distinct, -1)[codes], last_uniques))  # a blank value (-1) stays -1
     return out
 
 
@@ -278,18 +287,20 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
     tokens = tuple(profile.get("no_data_tokens", ()))
     # name keys are pyarrow and numpy work that releases the GIL: they run on a second core while
     # this one parses dates and IDs
+    factorized = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        names = (pool.submit(_distinct_apply, out["full_name"], strip_accents_casefold, sort_tokens)
+        names = (pool.submit(_distinct_apply, out["full_name"], strip_accents_casefold, sort_tokens,
+                             factorize_last=True)
                  if "full_name" in out else None)
         _normalise_dates_and_ids(out, notes, profile, order, as_of, tokens)
         if names is not None:
-            out["full_name__clean"], out["full_name__key"] = names.result()
+            out["full_name__clean"], out["full_name__key"], factorized["full_name__key"] = names.result()
     from .record_key import derive_entry_year
 
     key_note = derive_entry_year(out, profile, as_of)
     if key_note:
         mapping.notes.append(key_note)
-    return Normalised(frame=out, mapping=mapping, date_notes=notes)
+    return Normalised(frame=out, mapping=mapping, date_notes=notes, factorized=factorized)
 
 
 def _normalise_dates_and_ids(out: pd.DataFrame, notes: dict, profile: dict, order: str | None, as_of: dt.date,
