@@ -126,6 +126,8 @@ def test_prepare_seeds_the_run_with_the_name_key_factorization(tmp_path):
     seeded = ctx.memo("factorized")["full_name__key"]
     assert seeded[0].tolist() == [0, 0, -1, 1]
     assert ctx.factorized("full_name__key") is seeded
+    ids = ctx.memo("factorized")["national_id__norm"]
+    assert ids[0].tolist() == [0, 1, 2, 3] and list(ids[1]) == ["1", "2", "3", "4"]
 
 
 def test_full_name_composed_from_parts():

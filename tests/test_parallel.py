@@ -127,6 +127,6 @@ def test_the_first_process_factorizes_the_verdicts_columns_while_it_waits(sample
     plain, fetched = sample_ctx(), sample_ctx()
     engine.run(plain, specs, jobs=2)
     engine.run(fetched, specs, jobs=2, prefetch=columns)
-    # the identity rules factorized the IDs in the child (the name key's came from normalise)
-    assert "national_id__norm" not in plain.memo("factorized")
+    # nothing in the first process factorized the birth dates (the IDs' and the name key's come from normalise)
+    assert "birth_date__date" not in plain.memo("factorized")
     assert set(columns) <= set(fetched.memo("factorized"))

@@ -292,7 +292,7 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
         names = (pool.submit(_distinct_apply, out["full_name"], strip_accents_casefold, sort_tokens,
                              factorize_last=True)
                  if "full_name" in out else None)
-        _normalise_dates_and_ids(out, notes, profile, order, as_of, tokens)
+        _normalise_dates_and_ids(out, notes, profile, order, as_of, tokens, factorized)
         if names is not None:
             out["full_name__clean"], out["full_name__key"], factorized["full_name__key"] = names.result()
     from .record_key import derive_entry_year
@@ -304,7 +304,7 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
 
 
 def _normalise_dates_and_ids(out: pd.DataFrame, notes: dict, profile: dict, order: str | None, as_of: dt.date,
-                             tokens: tuple) -> None:
+                             tokens: tuple, factorized: dict) -> None:
     two_digit = {}
     for name in DATE_FIELDS:
         if name not in out:
@@ -322,6 +322,9 @@ def _normalise_dates_and_ids(out: pd.DataFrame, notes: dict, profile: dict, orde
         out["birth_date__cap"] = np.full(len(out), CAP_HIGH, dtype=np.int8)
     if "national_id" in out:
         out["national_id__norm"] = normalise_id(out["national_id"])
+        # the identity rules, DB06 and the verdict all group by it: factorized here, on this thread,
+        # which finishes before the names thread, rather than once in each process of the check
+        factorized["national_id__norm"] = pd.factorize(out["national_id__norm"], use_na_sentinel=True)
     if "passport" in out:
         out["passport__norm"] = normalise_id(out["passport"])
     if "subject_type" in out:
