@@ -334,3 +334,13 @@ def test_cli_adult_only_exits_0(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(path), "--as-of", "2026-11-22", "--select", "MN,DB,DE"])
     assert result.exit_code == 0, result.output
     assert "0 findings" in result.output
+
+
+def test_a_partial_entry_date_is_an_interval_of_listing_days(tmp_path):
+    """Listed in "2019" (a year, no day): 16 on its first day, 17 on its last; the message names both
+    ends. A full entry date in the same column is one day."""
+    text = HEAD + "A;1;10/05/2002;2019;ROBO;J1\nB;2;10/05/2002;01/06/2019;ROBO;J1\n"
+    _, result = run(tmp_path, text, ["MN01"], show_pii=True)
+    found = by_row(result, "MN01")
+    assert "16-17" in found[1].message and "between 2019-01-01 and 2019-12-31" in found[1].message
+    assert found[2].message.startswith("Age 17 at listing on 2019-06-01")

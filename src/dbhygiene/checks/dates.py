@@ -212,9 +212,12 @@ def listing_reference(ctx: Context) -> ListingReference:
         usable &= np.isnat(b_lo) | (e_hi >= np.where(np.isnat(b_lo), e_hi, b_lo))
         e_hi = np.where(e_hi > as_of, as_of, e_hi)
         ey, em, ed, _ = ymd(e_lo)
-        hy, hm, hd, _ = ymd(e_hi)
-        y2, m2, d2 = np.where(usable, hy, ry), np.where(usable, hm, rm), np.where(usable, hd, rd)
         ry, rm, rd = np.where(usable, ey, ry), np.where(usable, em, rm), np.where(usable, ed, rd)
+        # the last day differs from the first only for a partial entry date: read it there alone
+        y2, m2, d2 = ry.copy(), rm.copy(), rd.copy()
+        later = np.flatnonzero(usable & (e_hi != e_lo))
+        if len(later):
+            y2[later], m2[later], d2[later], _ = ymd(e_hi[later])
         at_listing = usable
         latest = (y2, m2, d2)
     cache["ref"] = ListingReference(ry, rm, rd, at_listing, latest)
