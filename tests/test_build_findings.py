@@ -154,3 +154,28 @@ def test_many_findings_makes_what_the_constructor_makes():
     with pytest.raises(ValueError, match="2 values for 3"):
         many_findings(3, rule="X", name="n", principles=(), severity="info", source="s", row=[1, 2], line=None,
                       field=None, message="m")
+
+
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_findings_cross_processes_column_by_column_unchanged(count):
+    # what the second process sends (engine._packed), pickled, and rebuilt by the first
+    import pickle
+
+    from dbhygiene.findings import findings_from_columns, findings_to_columns
+
+    kinds = lambda: [  # noqa: E731 - fresh objects (own extra dicts) on each call
+        Finding(rule="ID04", name="one-person-several-ids", severity="warning", principles=(6,), source="a.csv",
+                row=3, line=4, field="national_id", message="m 1", related_rows=(7, 9), confidence="medium",
+                score=91.5, extra={"ids": ["1", "2"]}),
+        Finding(rule="ID01", name="id-format", severity="error", principles=(6, 2), source="a.csv", row=None,
+                line=None, field=None, message="list-level"),
+        Finding(rule="ID03", name="shared-id", severity="info", principles=(), source="b.csv", row=12, line=13,
+                field="full_name", message="m ñ \u202e", related_rows=(1,), confidence="low", score=0.0),
+    ]
+    sent = [kinds()[i % 3] for i in range(count)]
+    got = findings_from_columns(*pickle.loads(pickle.dumps(findings_to_columns(sent), protocol=5)))
+    assert len(got) == count
+    for a, b in zip(got, sent):
+        assert type(a) is Finding
+        assert all(getattr(a, f.name) == getattr(b, f.name) for f in dataclasses.fields(Finding))
+    assert len({id(f.extra) for f in got}) == count  # no dict shared between findings

@@ -31,7 +31,7 @@ from . import forked
 from .cascade import attach_consequences
 from .catalogue import RuleSpec
 from .errors import CatalogueError, ConfigError
-from .findings import SEVERITY_RANK, Finding, many_findings, severity_for
+from .findings import SEVERITY_RANK, Finding, findings_from_columns, findings_to_columns, many_findings, severity_for
 from .load import SourceFacts
 from .mapping import Mapping
 from .normalise import DateColumnNote
@@ -443,7 +443,7 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
             ctx.memo("stats")[spec.code] = outcome["stats"]
         return outcome
 
-    second = forked.Forked(lambda: {s.code: one(s) for s in apart}) if apart else None
+    second = forked.Forked(lambda: {s.code: _packed(one(s)) for s in apart}) if apart else None
     try:
         for spec in runnable:
             if spec in apart:
@@ -479,6 +479,11 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
     return RunResult(findings=findings, not_assessable=not_assessable, stats=stats, crashed=crashed)
 
 
+def _packed(outcome: dict) -> dict:
+    """An outcome as the second process sends it: its findings column by column (quick to pickle)."""
+    return {**outcome, "findings": findings_to_columns(outcome["findings"])}
+
+
 def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress, prefetch=()) -> dict[str, dict]:
     """The second process's outcomes, their stats shared with the file rules that cite them; when it
     gave none (killed, out of memory), its rules run here instead."""
@@ -500,6 +505,7 @@ def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress, prefetch
     for spec in apart:
         if progress is not None:
             progress.advance(f"rule {spec.code}")
+        outcomes[spec.code]["findings"] = findings_from_columns(*outcomes[spec.code]["findings"])
         if outcomes[spec.code].get("stats"):
             ctx.memo("stats")[spec.code] = outcomes[spec.code]["stats"]
     return outcomes
