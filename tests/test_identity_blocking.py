@@ -134,6 +134,25 @@ def test_ratio_upper_bound_bounds_fuzz_ratio_and_handles_capped_counts():
     assert np.array_equal(bound, np.where(total > 0, 100.0 * (total - l1) / np.maximum(total, 1), 100.0))
 
 
+@pytest.mark.parametrize("capped", [False, True])
+def test_ratio_bound_reaches_equals_the_bound_against_the_cutoff(capped):
+    from dbhygiene.textops import ratio_bound_reaches
+    rng = random.Random(6)
+    pool = list("abcde ñé-")
+    words = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(300)] + ["", ""]
+    if capped:  # counts over 255: the general bound (capped counts agree; the lengths do not)
+        words += ["a" * 300, "a" * 280]
+    hist, length = char_histograms(np.array(words, dtype=object))
+    n = len(words)
+    a = np.array([rng.randrange(n) for _ in range(4000)] + [300, 300, n - 2, n - 1])  # the empty and long ones
+    b = np.array([rng.randrange(n) for _ in range(4000)] + [301, 0, n - 1, n - 2])
+    bound = ratio_upper_bound(hist, length, a, b)
+    # cutoffs the bounds hit exactly (2/3 of 100 too), between them, and above 100
+    for cutoff in [75.0, 80.0, 200 / 3, 60.0, 100.0, 50.5, 100.5]:
+        assert np.array_equal(ratio_bound_reaches(hist, length, a, b, cutoff, chunk=999), bound >= cutoff - 1e-9), \
+            cutoff
+
+
 def commonness_by_definition(keys, i_key, i_id, exclude=2):
     pair = sorted({(k, i) for k, i in zip(i_key.tolist(), i_id.tolist())})
     people = len({i for _, i in pair})
@@ -159,6 +178,8 @@ def test_name_commonness_equals_the_definition(seed):
     i_key = rng.integers(0, len(keys), 600)
     got = name_commonness(pd.Index(keys, dtype="str"), i_key, i_id)
     assert np.allclose(got, commonness_by_definition(keys, i_key, i_id), rtol=1e-9, atol=1e-12)
+    of = rng.permutation(len(keys))[:30]  # some keys only: the very same figures, bit for bit
+    assert np.array_equal(name_commonness(pd.Index(keys, dtype="str"), i_key, i_id, of=of), got[of])
 
 
 def test_lexsort2_equals_lexsort():

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from ..arrays import unique
 from ..engine import CheckResult, Context, implements
 from ..normalise import sort_tokens, strip_accents_casefold
-from ..textops import char_histograms, parts, ratio_upper_bound, series_arrow, series_from_arrow
+from ..textops import char_histograms, parts, ratio_bound_reaches, series_arrow, series_from_arrow
 from .duplicates import group_positions
 from .several import on_every_value
 
@@ -843,7 +843,7 @@ def _affix_block_pairs(bstart: np.ndarray, bsize: np.ndarray, key: np.ndarray, i
         a, c = a[once], c[once]
         candidates += len(a)
         # the chunk's histograms copied once, so the pairs read them from cache
-        near = ratio_upper_bound(np.take(hist, k, axis=0), np.take(length, k), a, c) >= cutoff - 1e-9
+        near = ratio_bound_reaches(np.take(hist, k, axis=0), np.take(length, k), a, c, cutoff)
         a, c = a[near], c[near]
         pair = np.sort(a * m + c)
         found_lo.append(ranks[pair // m])
@@ -906,16 +906,17 @@ def _blocks(members: np.ndarray, block: np.ndarray, ids: np.ndarray):
 
 
 def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: int = 2,
-                    tokens: dict | None = None) -> np.ndarray:
+                    tokens: dict | None = None, of: np.ndarray | None = None) -> np.ndarray:
     """Per distinct name key: how many *other* people in this file would carry that full name
     (term-frequency weighting as in probabilistic record linkage, e.g. Splink). The larger of the
     observed count (distinct IDs with exactly this name, minus one) and the chance estimate from
     its tokens' frequencies (``people * prod(share of people with each token)``), both leaving out
     the ``exclude`` people of the pair being judged. A shared common name is weak evidence of one
-    person; a shared rare name strong evidence. ``tokens``: ``name_tokens`` of ``key_uniques``."""
+    person; a shared rare name strong evidence. ``tokens``: ``name_tokens`` of ``key_uniques``;
+    ``of``: the keys wanted (default all; the token counts behind them are the whole file's)."""
     n_keys = len(key_uniques)
     if not len(i_key):
-        return np.zeros(n_keys)
+        return np.zeros(n_keys if of is None else len(of))
     span = np.int64(int(i_id.max()) + 1)
     pair = unique(i_key.astype(np.int64) * span + i_id)  # distinct (name, ID)
     key, ident = pair // span, pair % span
@@ -925,7 +926,7 @@ def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: i
     tokens = tokens if tokens is not None else _name_tokens(key_uniques)
     tok_code = tokens["token"]
     if not len(tok_code):
-        return np.maximum(observed - exclude, 0)
+        return np.maximum(observed - exclude, 0) if of is None else np.maximum(observed[of] - exclude, 0)
     # people carrying each token: an ID under one name counts once per distinct token of that name
     # (tokens repeated in a key are neighbours); IDs under several names are deduplicated apart
     n_tok = int(tok_code.max()) + 1
@@ -940,9 +941,16 @@ def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: i
         carriers = unique(tok_code[_expand(tokens["start"][mkey], count)] * span + np.repeat(mident, count))
         people_with += np.bincount(carriers // span, minlength=n_tok)
     share = np.maximum(people_with - exclude, 0) / people
-    log_share = np.log(np.maximum(share[tok_code], 1e-12))
-    chance = people * np.exp(np.bincount(tokens["parent"], weights=log_share, minlength=n_keys))
-    return np.maximum(observed - exclude, chance)
+    if of is None:
+        log_share = np.log(np.maximum(share[tok_code], 1e-12))
+        chance = people * np.exp(np.bincount(tokens["parent"], weights=log_share, minlength=n_keys))
+        return np.maximum(observed - exclude, chance)
+    # the wanted keys' tokens only, summed in the same order (the same floating-point result)
+    count = tokens["count"][of]
+    log_share = np.log(np.maximum(share[tok_code[_expand(tokens["start"][of], count)]], 1e-12))
+    owner = np.repeat(np.arange(len(of)), count)
+    chance = people * np.exp(np.bincount(owner, weights=log_share, minlength=len(of)))
+    return np.maximum(observed[of] - exclude, chance)
 
 
 @implements("ID04")
@@ -1083,8 +1091,10 @@ def _judge_pairs(ctx: Context, options: dict, cutoff: float, people: _Identities
     out_score = np.full(n_pairs, 100.0)
     keep = alive & (nodob | same)
     others = np.zeros(n_pairs)
-    if len(nd) or same.any():  # other people expected to carry each name
-        others = name_commonness(key_uniques, people.key, people.id, tokens=tokens)[ka]
+    if len(nd) or same.any():  # other people expected to carry each name (of the pairs' names only)
+        wanted = np.flatnonzero(alive & (nodob | same))
+        named, at = np.unique(ka[wanted], return_inverse=True)
+        others[wanted] = name_commonness(key_uniques, people.key, people.id, tokens=tokens, of=named)[at]
     if len(nd):
         common = others[nd] >= options["common_name_others"]  # a common name shared: a notice only
         reason[nd] = [f"same name, but no birth date to compare; a common name (about {v:.0f} other people here "
@@ -1167,8 +1177,8 @@ def _judge_typos(ctx: Context, options: dict, fuzzy: np.ndarray, ra: np.ndarray,
     surname_same, surname_in_diff = _surname_checks(ctx.frame, needed, at_a, at_c, tokens, diff)
     twin = ((diff["common"] >= 1) & diff["differ"] & surname_same & ~surname_in_diff
             & (consecutive | ~diff["typo_like"]))
-    length = np.asarray(pc.utf8_length(keys_arrow), dtype=np.int64)
-    edits = np.rint((100.0 - s) / 100.0 * (length[ka[fuzzy]] + length[kc[fuzzy]]))
+    length = np.asarray(pc.utf8_length(pc.take(keys_arrow, pa.array(np.r_[ka[fuzzy], kc[fuzzy]]))), dtype=np.int64)
+    edits = np.rint((100.0 - s) / 100.0 * (length[:len(fuzzy)] + length[len(fuzzy):]))
     typo = ~twin & ((s >= options["min_score"]) | (edits <= 2 * options["typo_edits"]))
     kind = np.where(twin, 1, np.where(typo, 2, 0))
     return kind, np.where(consecutive, gap, -1)
