@@ -190,15 +190,6 @@ def test_lexsort2_equals_lexsort():
     assert np.array_equal(_lexsort2(major << 40, minor << 20), np.lexsort((minor << 20, major << 40)))
 
 
-def test_group_dense_equals_group_positions():
-    from dbhygiene.checks.duplicates import group_positions
-    from dbhygiene.checks.identity import _group_dense
-    codes = pd.factorize(np.random.default_rng(4).integers(0, 300, 1000))[0]
-    for got, want in zip(_group_dense(codes), group_positions(codes)):
-        assert np.array_equal(got, want)
-    assert all(len(x) == 0 for x in _group_dense(np.zeros(0, dtype=np.int64)))
-
-
 def token_differences_by_definition(ka: str, kc: str, token_typo: float):
     """What ID04's judgement of a typo or twin pair looked at, as plain Python on the key texts."""
     ta, tc = ka.split(), kc.split()
@@ -272,3 +263,20 @@ def test_a_surname_word_no_name_key_has_is_not_a_missing_token():
     same, in_diff = _surname_checks(frame, np.arange(2), ka, kc, tokens, _token_differences(tokens, ka, kc, 70.0))
     assert same.tolist() == [False, False]
     assert in_diff.tolist() == [True, False]  # perez is what row 1's name lacks; quiroga is in no name
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_identities_are_the_distinct_triples_sorted_by_date_id_and_first_record(seed):
+    from dbhygiene.checks.identity import _identities
+    rng = np.random.default_rng(seed)
+    n = 3000
+    dob, ids, keys = rng.integers(-1, 6, n), rng.integers(0, 40, n), rng.integers(0, 5, n)  # many shared runs
+    order, starts, sizes = _identities(dob, ids, keys)
+    got = [order[s:s + z].tolist() for s, z in zip(starts, sizes)]
+    want = {}
+    for p in range(n):
+        want.setdefault((dob[p], ids[p], keys[p]), []).append(p)
+    assert got == sorted(want.values(), key=lambda rows: (dob[rows[0]], ids[rows[0]], rows[0]))
+    wide = _identities(dob, ids * (1 << 45), keys)  # codes too wide to pack: the lexsort
+    assert all(np.array_equal(x, y) for x, y in zip(wide, (order, starts, sizes)))
+    assert all(len(x) == 0 for x in _identities(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)))

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from rapidfuzz import fuzz
 
-from dbhygiene.checks.identity import (_as_large_strings, _group_dense, _Identities, _judge_pairs, _name_tokens,
+from dbhygiene.checks.identity import (_as_large_strings, _identities, _Identities, _judge_pairs, _name_tokens,
                                        _numeric_id, _rows_of, name_commonness)
 from dbhygiene.normalise import sort_tokens, strip_accents_casefold
 
@@ -151,8 +151,7 @@ def invented(seed: int, surname_column: bool, groups: bool):
     id_code = pd.factorize(frame["national_id__norm"])[0]
     dob = np.array(dob)
     # identities: some of several records (same ID, name key and birth date)
-    ident = pd.factorize(dob.astype(np.int64) * 10 ** 8 + id_code * 10 ** 4 + key_code)[0]
-    order, starts, sizes = _group_dense(ident)
+    order, starts, sizes = _identities(dob, id_code, key_code)
     rows = np.arange(n)
     rep = rows[order[starts]]
     people = _Identities(rep=rep, rows=rows, members=(order, starts, sizes), sizes=sizes, key=key_code[rep],
@@ -198,6 +197,7 @@ def test_judge_pairs_equals_the_per_pair_definition(seed, surname_column, groups
     want = judge_by_definition(frame, options, cutoff, people, pi, pj, base, nodob, key_uniques, group)
     assert len(want) > 100 and set(want["confidence"]) == {"high", "medium", "low"}
     assert {"info", "warning", "error"} <= set(want["severity"])
-    assert len(set(want["reason"].str.split(";").str[0].str.split(" (IDs", regex=False).str[0])) == 6 and want["reason"].str.contains("apart").any()
+    kinds = want["reason"].str.split(";").str[0].str.split(" (IDs", regex=False).str[0]
+    assert len(set(kinds)) == 6 and want["reason"].str.contains("apart").any()
     assert want["reason"].str.contains("rare name").any() and (want["related"].map(len) > 2).any()
     pd.testing.assert_frame_equal(got, want)

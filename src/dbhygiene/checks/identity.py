@@ -877,32 +877,57 @@ def _lexsort2(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
     return packed & ((1 << pbits) - 1)
 
 
-def _group_dense(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``group_positions`` (stable order, group starts, sizes) for dense codes 0..k-1 that are all
-    used (``pd.factorize`` codes), by counting: codes of one record go straight to their slot, and
-    only the records of codes used several times are sorted."""
-    sizes = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
-    starts = np.cumsum(sizes) - sizes
-    order = np.empty(len(codes), dtype=np.int64)
-    single = sizes[codes] == 1
-    order[starts[codes[single]]] = np.flatnonzero(single)
-    several = np.flatnonzero(~single)
-    if len(several):
-        shared = np.flatnonzero(sizes > 1)
-        order[_expand(starts[shared], sizes[shared])] = several[_lexsort2(codes[several], np.zeros(len(several),
-                                                                                                     np.int64))]
-    return order, starts, sizes
-
-
 def _blocks(members: np.ndarray, block: np.ndarray, ids: np.ndarray):
     """Sort ``members`` by (block key, ID); return the order, block starts, block sizes and the
     number of distinct IDs in each block."""
-    srt = members[_lexsort2(block[members], ids[members])]
+    return _runs(members[_lexsort2(block[members], ids[members])], block, ids)
+
+
+def _runs(srt: np.ndarray, block: np.ndarray, ids: np.ndarray):
+    """``_blocks`` of members already sorted by (block key, ID)."""
     b, i = block[srt], ids[srt]
     start = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
     size = np.diff(np.r_[start, len(srt)])
     new_id = np.r_[True, (b[1:] != b[:-1]) | (i[1:] != i[:-1])]
     return srt, start, size, np.add.reduceat(new_id.astype(np.int64), start)
+
+
+def _identities(dob: np.ndarray, ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (birth date, ID, name key) of records given by their codes (birth date -1: none),
+    as (order, starts, sizes): the positions of each one's records, ascending, one after another,
+    the identities sorted by birth date, ID and first record. One sort of (birth date, ID, position)
+    packed into an int64; the rare runs of one birth date and ID under several name keys are then
+    sorted by key apart."""
+    n = len(dob)
+    pos = np.arange(n, dtype=np.int64)
+    run = (dob.astype(np.int64) + 1) * (int(ids.max()) + 1 if n else 1) + ids
+    pbits = max((n - 1).bit_length(), 1)
+    if n and int(run.max()).bit_length() + pbits <= 63:
+        packed = (run << pbits) | pos
+        packed.sort()
+        order, run = packed & ((1 << pbits) - 1), packed >> pbits
+    else:
+        order = np.lexsort((pos, run))
+        run = run[order]
+    key = keys[order]
+    same_run = run[1:] == run[:-1]
+    key_change = same_run & (key[1:] != key[:-1])
+    if key_change.any():
+        run_id = np.r_[0, np.cumsum(~same_run)]
+        mixed = np.zeros(int(run_id[-1]) + 1, dtype=bool)
+        mixed[run_id[1:][key_change]] = True
+        at = np.flatnonzero(mixed[run_id])  # whole runs, each contiguous
+        r, k, p = run_id[at], key[at], order[at]
+        by_key = np.lexsort((p, k, r))  # each key's records of a run together, first record first
+        head = np.r_[True, (r[by_key][1:] != r[by_key][:-1]) | (k[by_key][1:] != k[by_key][:-1])]
+        first = np.empty(len(at), dtype=np.int64)
+        first[by_key] = p[by_key][np.flatnonzero(head)[np.cumsum(head) - 1]]
+        settled = np.lexsort((p, first, r))  # identities by first record, records ascending
+        order[at], key[at] = p[settled], k[settled]
+        same_run = run[1:] == run[:-1]
+    new = np.r_[True, ~same_run | (key[1:] != key[:-1])] if n else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new)
+    return order, starts, np.diff(np.r_[starts, n])
 
 
 def name_commonness(key_uniques, i_key: np.ndarray, i_id: np.ndarray, exclude: int = 2,
@@ -968,12 +993,10 @@ def one_person_several_ids(ctx: Context, options: dict):
     rows = np.flatnonzero(usable)
     if len(rows) < 2:
         return CheckResult(EMPTY, {"pairs_compared": 0})
-    # identities: distinct (birth date, ID, name key); copies and repeat warrants collapse into one
-    combo = ((dob_code[rows].astype(np.int64) + 1) * (id_code.max() + 1) + id_code[rows]) * (key_code.max() + 1) \
-        + key_code[rows]
-    ident = pd.factorize(combo)[0]
-    order, starts, sizes = _group_dense(ident)
-    rep = rows[order[starts]]  # first row of each identity (stable sort keeps file order)
+    # identities: distinct (birth date, ID, name key); copies and repeat warrants collapse into one.
+    # They come sorted by birth date, ID and first row: the dated ones are their blocks' ranks
+    order, starts, sizes = _identities(dob_code[rows], id_code[rows], key_code[rows])
+    rep = rows[order[starts]]  # first row of each identity
     members = (order, starts, sizes)
     i_dob, i_id, i_key = dob_code[rep], id_code[rep], key_code[rep]
     # key texts (and the suffix-sorted keys: same tokens as full_name__key) only for keys in pairs
@@ -985,9 +1008,9 @@ def one_person_several_ids(ctx: Context, options: dict):
     evaluated = unique_pairs = blocks_done = blocks_capped = bounded = 0
 
     # 1) blocks of one birth date
-    dated = np.flatnonzero(i_dob >= 0)
+    dated = np.arange(np.searchsorted(i_dob, 0), len(i_dob))  # the undated (-1) come first
     if len(dated):
-        srt, bstart, bsize, n_ids = _blocks(dated, i_dob, i_id)  # rank r is identity srt[r]
+        srt, bstart, bsize, n_ids = _runs(dated, i_dob, i_id)  # rank r is identity srt[r]
         compare = n_ids >= 2
         capped = compare & (bsize > max_block)
         blocks_done, blocks_capped = int(compare.sum()), int(capped.sum())
