@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "conarc_sample.csv"
 ENTRY = "import sys; from dbhygiene.cli import main; sys.argv[0] = 'dbhygiene'; main()"
 
@@ -66,3 +68,19 @@ def test_leave_flushes_what_is_still_buffered():
     done = run(code=code)
     assert done.returncode == 3
     assert done.stdout == b"x" * 8991
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stderr"])
+def test_a_closed_standard_stream_is_no_traceback(tmp_path, closed):
+    # started with the stream closed (`>&-`), Python gives sys.stdout (or stderr) as None
+    out = tmp_path / "report.json"
+    streams = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE}
+    streams[closed] = subprocess.DEVNULL
+    code = ("import os, sys; os.close({fd}); sys.{name} = None; " + ENTRY).format(
+        fd=1 if closed == "stdout" else 2, name=closed)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run([sys.executable, "-c", code, "check", str(SAMPLE), "--profile", "ar", "--as-of",
+                           "2020-05-01", "-q", "-f", "json", "-o", str(out), "--fail-on", "never"],
+                          timeout=300, env=env, **streams)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["findings"]

@@ -525,13 +525,17 @@ def leave(code) -> None:
     if code is not None and not isinstance(code, int):
         raise SystemExit(code)
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None when the process started with stdout closed
+            sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
         code = EXIT_FINDINGS
+    except (OSError, ValueError):
+        pass
     try:
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except (OSError, ValueError):
         pass
     import atexit
 
