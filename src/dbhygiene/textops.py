@@ -76,6 +76,27 @@ def parts(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
     return offsets - offsets[0], data
 
 
+def text_chunks(values: pd.Series) -> list[pa.LargeStringArray]:
+    """A text column as its Arrow chunks (large_string), without copying an Arrow-backed column."""
+    arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) else series_arrow(values)
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
+
+
+def in_range(data: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Bytes in [lo, hi], by one wrapping subtraction (a table lookup would widen every byte to an index)."""
+    return (data - np.uint8(lo)) <= np.uint8(hi - lo)
+
+
+def any_per_string(flags: np.ndarray, offsets: np.ndarray, nonempty: np.ndarray, n: int) -> np.ndarray:
+    """Per string of ``parts``' ``offsets``: any of its bytes flagged (``nonempty``: the positions of
+    the non-empty strings; empty ones give False)."""
+    out = np.zeros(n, dtype=bool)
+    if len(nonempty):
+        out[nonempty] = np.logical_or.reduceat(flags, offsets[nonempty])
+    return out
+
+
 def build(offsets: np.ndarray, data: np.ndarray, like: pa.LargeStringArray) -> pa.LargeStringArray:
     """A large_string array from offsets and bytes, with the nulls of ``like``."""
     validity = None

@@ -143,14 +143,6 @@ def _alien_bytes(marks: set[str]) -> np.ndarray:
     return table
 
 
-def _text_chunks(values: pd.Series) -> list[pa.LargeStringArray]:
-    """A text column as its Arrow chunks (large_string), without copying an Arrow-backed column."""
-    arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) \
-        else textops.series_arrow(values)
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    return [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
-
-
 def may_be_missing(values: pd.Series, marks: set[str]) -> np.ndarray:
     """Per record: the value might clean (``clean_names``) to blank or a mark; False is certain.
 
@@ -162,14 +154,11 @@ def may_be_missing(values: pd.Series, marks: set[str]) -> np.ndarray:
     alien = _alien_bytes(marks)
     digits = bool(alien[0x30:0x3A].all())
     out = []
-    for chunk in _text_chunks(values):
+    for chunk in textops.text_chunks(values):
         offsets, data = textops.parts(chunk)
-        maybe = np.ones(len(chunk), dtype=bool)
         nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
-        if len(nonempty):
-            ruled_out = (data - np.uint8(0x30)) <= np.uint8(9) if digits else alien[data]
-            # empty strings dropped, each non-empty string runs from its offset to the next one's
-            maybe[nonempty] = ~np.logical_or.reduceat(ruled_out, offsets[nonempty])
+        ruled_out = textops.in_range(data, 0x30, 0x39) if digits else alien[data]
+        maybe = ~textops.any_per_string(ruled_out, offsets, nonempty, len(chunk))  # empty strings: maybe
         if chunk.null_count:
             maybe |= chunk.is_null().to_numpy(zero_copy_only=False)
         out.append(maybe)

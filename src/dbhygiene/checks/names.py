@@ -40,19 +40,6 @@ SPACE_BEFORE_COMMA = (r" ,", "space before a comma")
 SCREENED = [r"\d", MOJIBAKE, CONTROL, *(p for p, _ in NM06_PATTERNS), SPACE_BEFORE_COMMA[0]]
 
 
-def _in_range(data: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Bytes in [lo, hi], by one wrapping subtraction (a table lookup would widen every byte to an index)."""
-    return (data - np.uint8(lo)) <= np.uint8(hi - lo)
-
-
-def _any_per_string(flags: np.ndarray, offsets: np.ndarray, nonempty: np.ndarray, n: int) -> np.ndarray:
-    """Per string: any of its bytes flagged (empty strings: False)."""
-    out = np.zeros(n, dtype=bool)
-    if len(nonempty):
-        out[nonempty] = np.logical_or.reduceat(flags, offsets[nonempty])
-    return out
-
-
 def _screen_chunk(chunk: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
     """(maybe flagged by a SCREENED pattern, maybe one word or initials only) per record of a chunk."""
     offsets, data = textops.parts(chunk)
@@ -61,24 +48,24 @@ def _screen_chunk(chunk: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
     if not len(nonempty):
         return np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
     first, last = offsets[nonempty], offsets[nonempty + 1] - 1
-    digit = _in_range(data, 0x30, 0x39)
-    letter = _in_range(data | np.uint8(0x20), 0x61, 0x7A)  # ASCII letters, either case
+    digit = textops.in_range(data, 0x30, 0x39)
+    letter = textops.in_range(data | np.uint8(0x20), 0x61, 0x7A)  # ASCII letters, either case
     space = data == 0x20
     # Bytes one of SCREENED needs. RE2's \d and \s are ASCII ([0-9], [\t\n\f\r ]); control characters
     # are bytes below 0x20 and 0x7F; U+0080-U+00BF (C1 controls, NBSP) have the lead byte C2; U+FFFD
     # starts with EF; every mojibake pattern holds Â Ã Ä Å (C3 82-85) or € (E2 82 AC): 82-85 are
     # continuation bytes of no letter a name is written with. A space counts first, last, or before a
     # space or a comma.
-    hit = (data < 0x20) | digit | (data == 0x7F) | (data == 0xC2) | _in_range(data, 0x82, 0x85) | (data == 0xEF)
+    hit = (data < 0x20) | digit | (data == 0x7F) | (data == 0xC2) | textops.in_range(data, 0x82, 0x85) | (data == 0xEF)
     hit[:-1] |= space[:-1] & (space[1:] | (data[1:] == 0x2C))  # across two strings: a last space, flagged anyway
     hit[first] |= space[first]
     hit[last] |= space[last]
-    suspect = _any_per_string(hit, offsets, nonempty, n)
+    suspect = textops.any_per_string(hit, offsets, nonempty, n)
     # a word of two letters or more: two ASCII letters side by side (not across two strings)
     pair = np.zeros(len(data), dtype=bool)
     pair[:-1] = letter[:-1] & letter[1:]
     pair[last] = False
-    wordy = _any_per_string(pair, offsets, nonempty, n)
+    wordy = textops.any_per_string(pair, offsets, nonempty, n)
     # two words: a word start (an ASCII letter or digit after an ASCII separator, which is never a
     # letter or digit) after a letter or digit: the first byte, or an earlier word start
     alnum = letter | digit
@@ -97,11 +84,7 @@ def _screen(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     initials only, once per run."""
     cache = ctx.memo("names")
     if "screen" not in cache:
-        values = ctx.frame["full_name"]
-        arr = pa.array(values.array) if isinstance(values.array, pd.arrays.ArrowStringArray) \
-            else textops.series_arrow(values)
-        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-        parts = [_screen_chunk(c if c.type == pa.large_string() else c.cast(pa.large_string())) for c in chunks]
+        parts = [_screen_chunk(c) for c in textops.text_chunks(ctx.frame["full_name"])]
         suspect = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=bool)
         short = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=bool)
         cache["screen"] = (np.flatnonzero(suspect), np.flatnonzero(short))  # NA names match nothing
