@@ -181,7 +181,7 @@ def compute_verdict(sources: list, selected_codes: list[str], catalogue: dict[st
         records = list_level = people = 0
         labels: set[str] = set()
         for t in tables:
-            wanted = np.isin(np.arange(len(t.rule_names)), [i for i, c in enumerate(t.rule_names) if c in codes])
+            wanted = np.array([c in codes for c in t.rule_names], dtype=bool)
             mine = wanted[t.rule_code]
             counts = np.bincount(t.sev[mine], minlength=3)
             for name, code in SEVERITY_CODE.items():
