@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from conftest import error_line, file_state
 
 from dbhygiene.cli import cli
-from dbhygiene.output import write_private
+from dbhygiene.errors import ConfigError
+from dbhygiene.output import private_file, write_private
 
 
 def test_dev_null_is_refused_and_keeps_its_mode(spanish_cp1252, run_cli, in_tmp):
@@ -86,18 +87,39 @@ def test_new_file_is_0600_even_under_a_permissive_umask(spanish_cp1252, run_cli,
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
 
 
-def test_failed_write_leaves_no_temporary_file_and_the_old_report(in_tmp):
+def test_failed_write_leaves_no_temporary_file_and_the_old_report(in_tmp, monkeypatch):
     dest = in_tmp / "report.txt"
     dest.write_text("old\n")
 
-    class Boom(str):
-        def encode(self, *a, **k):
-            raise OSError(28, "No space left on device")
+    def full(fd):
+        raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
-        write_private(dest, Boom("new"))
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(ConfigError, match="No space left on device"):
+        write_private(dest, "new")
     assert dest.read_text() == "old\n"
     assert [p.name for p in in_tmp.iterdir()] == ["report.txt"]
+
+
+def test_a_renderer_failing_half_way_leaves_the_old_report_and_no_temporary_file(in_tmp):
+    """The report is streamed into the temporary file as it is rendered: a crash part-way through
+    removes the half-written file and the destination keeps its old content."""
+    dest = in_tmp / "report.json"
+    dest.write_text("old\n")
+    with pytest.raises(ValueError, match="renderer broke"):
+        with private_file(dest) as stream:
+            stream.write("{" + "x" * (3 << 20))  # more than the stream's buffer: some reached the disk
+            raise ValueError("renderer broke")
+    assert dest.read_text() == "old\n"
+    assert [p.name for p in in_tmp.iterdir()] == ["report.json"]
+
+
+def test_streamed_text_is_utf8_with_newlines_as_written(in_tmp):
+    dest = in_tmp / "report.csv"
+    with private_file(dest) as stream:
+        stream.write("a;b\r\nñandú;\u2028x\n")
+    assert dest.read_bytes() == "a;b\r\nñandú;\u2028x\n".encode("utf-8")
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
 
 
 def test_unwritable_folder_is_one_line_exit_2_for_an_ordinary_user(tmp_path):

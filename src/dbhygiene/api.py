@@ -16,6 +16,7 @@ from .normalise import normalise
 from .errors import LoadError
 from .progress import SILENT
 from .redact import Redaction
+from .runtime import hand_back
 from .verdict import person_key_columns
 
 
@@ -50,6 +51,7 @@ def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
                           delimiter=settings.delimiter, max_input_size=settings.max_input_size,
                           record_path=settings.record_path, password=settings.password,
                           header_row=settings.header_row, no_header=settings.no_header)
+    hand_back()
     profile = load_profile(settings.profile)
     mapping = map_columns(list(loaded.frame.columns), settings.columns, suggested=loaded.suggested)
     progress.stage("normalising dates, IDs and names")
@@ -61,6 +63,7 @@ def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
                   redaction=Redaction(settings.show_pii),
                   multi={f: loaded.multi[c] for f, c in mapping.as_dict().items() if c in loaded.multi})
     ctx.memo("factorized").update(norm.factorized)  # the name key's, known from its distinct names
+    hand_back()
     return ctx
 
 

@@ -184,6 +184,55 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
     )
 
 
+def deliver(render, output: Path | None, inputs: list[Path], color: bool = False) -> None:
+    """Write what ``render(stream)`` writes: into ``output`` (a new owner-only file, see
+    output.private_file) or onto standard output, as it is rendered; a report of 86,000 findings is
+    never held whole in memory (about 90 MB at the run's peak). On a terminal the report is rendered
+    first and shown through click (which drops colour codes when ``color`` is off)."""
+    if output is not None:
+        from .output import private_file
+
+        with private_file(output, inputs) as stream:
+            render(stream)
+    elif sys.stdout is None:  # closed at start (>&-): nowhere to write, as click.echo would do
+        return
+    elif sys.stdout.isatty():
+        buffer = io.StringIO()
+        render(buffer)
+        click.echo(buffer.getvalue(), nl=False, color=color)
+    else:
+        stream = _ThroughClick(color)
+        render(stream)
+        stream.flush()
+
+
+class _ThroughClick(io.TextIOBase):
+    """Standard output, written through ``click.echo`` (its encoding and colour handling) in chunks
+    of about a megabyte as a renderer writes."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, color: bool):
+        self._parts: list[str] = []
+        self._size = 0
+        self._color = color
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= self.CHUNK:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._parts:
+            text, self._parts, self._size = "".join(self._parts), [], 0
+            click.echo(text, nl=False, color=self._color)
+
+
 def password_from_env(var: str | None) -> str | None:
     """The password held by environment variable ``var`` (never a command-line value: that would show
     in the process list and the shell history)."""
@@ -253,7 +302,7 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     tune_memory()  # first, before the large allocations
     from .api import check_path
     from .catalogue import load_catalogue
-    from .output import check_destination, write_private
+    from .output import check_destination
     from .engine import exit_code, select_rules
     from .report import RenderOptions, Report, SourceReport, renderers
 
@@ -283,13 +332,9 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
 
     counted = controls(report, files=list(files), baseline_path=baseline_path, write_baseline=write_baseline,
                        key_file=baseline_key_file, waivers_path=waivers_path)
-    buffer = io.StringIO()
     color = output is None and renderer.color and sys.stdout.isatty()
-    renderer.render(report, buffer, RenderOptions(color=color, max_per_rule=max_per_rule, statistics=statistics))
-    if output is not None:
-        write_private(output, buffer.getvalue(), inputs=list(files))
-    else:
-        click.echo(buffer.getvalue(), nl=False, color=color)
+    options = RenderOptions(color=color, max_per_rule=max_per_rule, statistics=statistics)
+    deliver(lambda stream: renderer.render(report, stream, options), output, list(files), color=color)
     if any(s.result.crashed for s in sources):
         crashed = ", ".join(c["rule"] for s in sources for c in s.result.crashed)
         raise ToolError(f"rule(s) crashed: {crashed}; the report above is incomplete")
@@ -405,7 +450,7 @@ def history(files, dates_opt, since, fmt, output, people_opt, show_pii, **inputs
     tune_memory()  # first, before the large allocations
     from .history import history_of
     from .history_report import RENDERERS
-    from .output import check_destination, write_private
+    from .output import check_destination
 
     settings = build_settings(**inputs, show_pii=show_pii)  # every input option, as `check` takes them
     dates = [parse_date(d, "--dates") for d in split_list(dates_opt)] or None
@@ -413,12 +458,8 @@ def history(files, dates_opt, since, fmt, output, people_opt, show_pii, **inputs
     if output is not None:
         check_destination(output, list(files))
     hist = history_of(list(files), settings, dates=dates, since=since_date)
-    buffer = io.StringIO()
-    RENDERERS[fmt](hist, buffer, show_pii=show_pii, everyone=people_opt == "all")
-    if output is not None:
-        write_private(output, buffer.getvalue(), inputs=list(files))
-    else:
-        click.echo(buffer.getvalue(), nl=False)
+    deliver(lambda stream: RENDERERS[fmt](hist, stream, show_pii=show_pii, everyone=people_opt == "all"),
+            output, list(files))
 
 
 @cli.command()
@@ -445,7 +486,7 @@ def diff(old, new, select, ignore, fmt, output, fail_on, show_pii, **inputs):
     """
     from .api import check_path
     from .diff import RENDERERS, as_dict, diff_sources, failing
-    from .output import check_destination, write_private
+    from .output import check_destination
     from .report import SourceReport
 
     if output is not None:
@@ -454,12 +495,7 @@ def diff(old, new, select, ignore, fmt, output, fail_on, show_pii, **inputs):
     sources = [SourceReport(*check_path(path, settings)) for path in (old, new)]
     parts = diff_sources(*sources)
     data = as_dict(*sources, parts, show_pii, settings.as_of.isoformat(), settings.profile)
-    buffer = io.StringIO()
-    RENDERERS[fmt](data, buffer)
-    if output is not None:
-        write_private(output, buffer.getvalue(), inputs=[old, new])
-    else:
-        click.echo(buffer.getvalue(), nl=False)
+    deliver(lambda stream: RENDERERS[fmt](data, stream), output, [old, new])
     sys.exit(EXIT_FINDINGS if failing(parts, settings.fail_on) else EXIT_CLEAN)
 
 

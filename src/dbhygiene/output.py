@@ -18,7 +18,10 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .errors import ConfigError
 
@@ -54,10 +57,18 @@ def check_destination(path: Path, inputs: list[Path] = ()) -> None:
 
 def write_private(path: str | Path, data: str | bytes, inputs: list[Path] = ()) -> None:
     """Write ``data`` to ``path`` atomically as a new owner-only (0600) file."""
+    with private_file(path, inputs, binary=isinstance(data, bytes)) as stream:
+        stream.write(data)
+
+
+@contextmanager
+def private_file(path: str | Path, inputs: list[Path] = (), binary: bool = False) -> Iterator[IO]:
+    """A stream onto a new owner-only (0600) temporary file beside ``path`` (UTF-8 text, newlines
+    as written; bytes when ``binary``). When the block ends without an error the file is synced and
+    renamed over ``path``; when it raises, the temporary file is removed and ``path`` is untouched.
+    A report is written through it as it is rendered, never held whole in memory first."""
     path = Path(path)
     check_destination(path, inputs)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     folder = path.parent if str(path.parent) else Path(".")
     tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
@@ -67,12 +78,14 @@ def write_private(path: str | Path, data: str | bytes, inputs: list[Path] = ()) 
     try:
         try:
             os.fchmod(fd, 0o600)  # our own new file: a umask can only have narrowed it
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
+        except OSError:
             os.close(fd)
+            raise
+        mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
+        with open(fd, buffering=1 << 20, **mode) as stream:  # closes fd
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
         check_destination(path, inputs)  # still not a link or device a moment later
         os.replace(tmp, path)
     except ConfigError:
@@ -81,6 +94,9 @@ def write_private(path: str | Path, data: str | bytes, inputs: list[Path] = ()) 
     except OSError as exc:
         _unlink_quietly(tmp)
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
 
 
 def _unlink_quietly(path: Path) -> None:

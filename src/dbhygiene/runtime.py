@@ -64,3 +64,18 @@ def no_huge_pages() -> bool:
         return False
     _set_madvise_hugepage(False)
     return True
+
+
+def hand_back() -> None:
+    """Give the memory freed by a finished stage back to the system: the pages pyarrow's allocator
+    keeps for reuse, and the free memory at the top of glibc's heaps (``malloc_trim``)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
