@@ -77,6 +77,86 @@ def test_the_second_process_really_runs_its_rules(sample_ctx, monkeypatch):
     assert crashed == [{"rule": "ID01", "error": "RuntimeError: ran in the second process"}]
 
 
+def test_the_second_process_sheds_the_fields_its_rules_do_not_read(sample_ctx, monkeypatch):
+    parent = os.getpid()
+    seen = {}
+    real = engine.CHECKS["ID01"]
+
+    def check(ctx, options):
+        if os.getpid() != parent:  # what the rule sees in the second process; the parent's stays whole
+            columns = set(ctx.frame.columns) | set(ctx.raw.columns)
+            if "offence" in columns or "entry_date__lo" in columns or "DELITO" in columns:
+                raise RuntimeError(f"not shed: {sorted(columns)}")
+            if "national_id__norm" not in columns or "NRO DOC" not in columns:
+                raise RuntimeError("a declared field was shed")
+        seen["ran"] = True
+        return real(ctx, options)
+
+    monkeypatch.setitem(engine.CHECKS, "ID01", check)
+    ctx = sample_ctx()
+    specs = [load_catalogue()["ID01"], load_catalogue()["OF01"]]
+    result = engine.run(ctx, specs, jobs=2)
+    assert result.crashed == []
+    assert "offence" in ctx.frame.columns and "DELITO" in ctx.raw.columns  # the parent kept them
+
+
+def test_shed_columns_keeps_what_the_rules_declare(sample_ctx):
+    ctx = sample_ctx()
+    spec = load_catalogue()["ID05"]  # requires national_id and birth_date
+    dropped = engine.shed_columns(ctx, [spec])
+    assert "offence" in dropped and "entry_date__lo" in dropped and "full_name__key" in dropped
+    assert {"national_id", "national_id__norm", "birth_date__date", "birth_date__lo"} <= set(ctx.frame.columns)
+    assert set(ctx.raw.columns) == {"NRO DOC", "F. NAC."}
+    assert engine.shed_columns(ctx, [spec]) == []  # nothing more to drop
+
+
+SECOND = [s for s in load_catalogue().values() if engine.second_process_takes(s)]
+
+
+def _without(ctx, field: str | None):
+    if field is not None:
+        ctx.frame = ctx.frame.drop(columns=[c for c in ctx.frame.columns if c.split("__")[0] == field])
+    return ctx
+
+
+@pytest.mark.parametrize("code,absent", [(s.code, None) for s in SECOND] + [(s.code, f) for s in SECOND for f in s.uses])
+def test_each_second_process_rule_reads_only_the_fields_it_declares(sample_ctx, code, absent):
+    """The second process keeps only the fields its rules declare (requires, uses, the message's
+    placeholders): a rule reading an undeclared field would crash or change there. Each rule alone,
+    on a context shed for it alone, gives what it gives on the whole context; also with each field
+    it may use absent (a rule falls back on another field then: DB06 counts people by name without IDs)."""
+    spec = load_catalogue()[code]
+    whole = engine.run(_without(sample_ctx(), absent), [spec], jobs=1)
+    ctx = _without(sample_ctx(), absent)
+    assert engine.shed_columns(ctx, [spec]), "the sample has fields this rule does not read"
+    shed = engine.run(ctx, [spec], jobs=1)
+    assert shed.crashed == []
+    assert outcome(shed) == outcome(whole)
+
+
+GROUPED = """GROUP ID;RECORD TYPE;APELLIDO Y NOMBRE;NRO DOC;F. NAC.;DELITO
+G1;person;PEREZ, JUAN;20123456;01/02/1980;ROBO
+G1;person;PERES, JUAN CARLOS;20123456;01/02/1980;ROBO
+G2;person;GOMEZ, ANA;30111222;05/06/1990;ESTAFA
+G3;person;LOPEZ, MARIA;30111222;07/08/1970;ESTAFA
+G4;entity;ACME SA;40111222;;FRAUDE
+G5;entity;ACME DOS SA;40111222;;FRAUDE
+"""
+
+
+def test_the_second_process_keeps_the_subject_group_and_type(tmp_path):
+    """Read for every rule though no rule declares them: one subject's records (group id) are one
+    person under aliases, and entities are no people. Shed, ID03 would flag both shared IDs."""
+    path = tmp_path / "grouped.csv"
+    path.write_text(GROUPED, encoding="utf-8")
+    ctx = prepare(path, Settings(profile="ar", as_of=AS_OF))
+    whole = engine.run(ctx, SECOND, jobs=1)
+    assert [(f.rule, f.row) for f in whole.findings if f.rule == "ID03"] == [("ID03", 3)]
+    ctx = prepare(path, Settings(profile="ar", as_of=AS_OF))
+    assert "offence" in engine.shed_columns(ctx, SECOND)
+    assert outcome(engine.run(ctx, SECOND, jobs=1)) == outcome(whole)
+
+
 def test_small_lists_and_explicit_jobs(sample_ctx):
     ctx = sample_ctx()
     assert engine.jobs_for(ctx, None) == 1  # 3,000 records: below PARALLEL_MIN_ROWS

@@ -80,3 +80,32 @@ def test_malloc_keeps_freed_memory_unless_the_user_chose(tmp_path, through_check
     first, second = done.stdout.split("\n")[:2]
     assert second == expected[1]
     assert first == (expected[0] or ("True" if through_check else "False"))
+
+
+HAND_BACK_PROBE = """
+import ctypes, numpy as np, pyarrow as pa
+from dbhygiene.runtime import hand_back, keep_malloc_memory
+
+def rss():
+    return int(dict(l.split(":", 1) for l in open("/proc/self/status"))["VmRSS"].split()[0]) // 1024
+
+keep_malloc_memory()  # freed heap memory kept (up to 128 MB at the top, all of it inside the heap)
+base = rss()
+arrays = [np.ones(1 << 20) for _ in range(100)]  # 800 MB of 8 MB arrays, from the heap
+strings = pa.array(["x" * 100] * 400_000)  # ~40 MB from pyarrow's pool
+del arrays[::2], strings  # every other array: free holes inside the heap, not at its top
+kept = rss()
+hand_back()
+print(kept - base, rss() - base)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc")
+def test_hand_back_returns_freed_memory_to_the_system():
+    """A stage's freed memory stays in the process (see keep_malloc_memory) until ``hand_back``:
+    between stages the next one and the forked second process start without it."""
+    done = subprocess.run([sys.executable, "-c", HAND_BACK_PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    kept, after = map(int, done.stdout.split())
+    assert kept > 700  # the freed half (400 MB) and the strings still counted
+    assert after < kept - 350  # most of it handed back

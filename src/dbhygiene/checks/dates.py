@@ -38,8 +38,9 @@ TABLE_SPAN = 1 << 22  # days (about 11,500 years): beyond this the arithmetic ru
 
 
 def ymd(dates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Year, month, day int64 arrays of a datetime64 array/Series, and a mask of non-NaT values
-    (NaT reads as 1970-01-01 with the mask False).
+    """Year, month, day integer arrays of a datetime64 array/Series, and a mask of non-NaT values
+    (NaT reads as 1970-01-01 with the mask False). Year int32, month and day int16 (int64 for
+    values spread over more than ``TABLE_SPAN`` days).
 
     The calendar arithmetic runs once per day of the span the values cover (a few tens of
     thousands of days for birth and entry dates) and every value looks its parts up by index:
@@ -53,9 +54,12 @@ def ymd(dates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     first, last = min(int(days.min()), 0), max(int(days.max()), 0)
     if last - first >= TABLE_SPAN:
         return (*_civil_from_days(days), valid)
-    table = _civil_from_days(np.arange(first, last + 1, dtype=np.int64))
+    # within the table's span a year fits int32 and a month or day int16: a third of the memory
+    # (several rules keep these parts for the run: 48 MB less at 1M rows). Every use stays in range
+    # (the largest, ``month * 100 + day``, is 1231)
+    year, month, day = _civil_from_days(np.arange(first, last + 1, dtype=np.int64))
     index = days - first if first else days
-    return table[0][index], table[1][index], table[2][index], valid
+    return (year.astype(np.int32)[index], month.astype(np.int16)[index], day.astype(np.int16)[index], valid)
 
 
 def calendar_age(by, bm, bd, ry, rm, rd) -> np.ndarray:
