@@ -89,7 +89,7 @@ from dbhygiene.runtime import hand_back, keep_malloc_memory
 def rss():
     return int(dict(l.split(":", 1) for l in open("/proc/self/status"))["VmRSS"].split()[0]) // 1024
 
-keep_malloc_memory()  # freed heap memory kept (up to 128 MB at the top, all of it inside the heap)
+keep_malloc_memory()  # freed heap memory kept (up to 32 MB at the top, all of it inside the heap)
 base = rss()
 arrays = [np.ones(1 << 20) for _ in range(100)]  # 800 MB of 8 MB arrays, from the heap
 strings = pa.array(["x" * 100] * 400_000)  # ~40 MB from pyarrow's pool
@@ -109,3 +109,27 @@ def test_hand_back_returns_freed_memory_to_the_system():
     kept, after = map(int, done.stdout.split())
     assert kept > 700  # the freed half (400 MB) and the strings still counted
     assert after < kept - 350  # most of it handed back
+
+
+PURGE_PROBE = """
+import os, sys
+import dbhygiene.cli
+loaded_early = "pyarrow" in sys.modules  # mimalloc reads its settings when pyarrow loads it
+from click.testing import CliRunner
+result = CliRunner().invoke(dbhygiene.cli.cli, ["check", sys.argv[1], "--quiet", "--fail-on", "never"])
+assert result.exit_code == 0, result.output
+print(loaded_early, os.environ.get("MIMALLOC_PURGE_DELAY"))
+"""
+
+
+@pytest.mark.parametrize("env, expected", [({}, "False 0"), ({"MIMALLOC_PURGE_DELAY": "250"}, "False 250")])
+def test_check_has_pyarrow_hand_freed_pages_back_at_once_unless_the_user_chose(tmp_path, env, expected):
+    import os
+
+    data = tmp_path / "list.csv"
+    data.write_text("nombre;dni;fecha_nacimiento\nJUAN PEREZ;20123456;14/02/1980\n", encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MIMALLOC_")}
+    done = subprocess.run([sys.executable, "-c", PURGE_PROBE, str(data)], capture_output=True, text=True,
+                          timeout=120, env={**clean, **env})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
