@@ -157,6 +157,54 @@ def test_the_second_process_keeps_the_subject_group_and_type(tmp_path):
     assert outcome(engine.run(ctx, SECOND, jobs=1)) == outcome(whole)
 
 
+def test_the_first_process_takes_the_second_ones_rules_it_has_not_started(sample_ctx, monkeypatch):
+    """The second process starts on ID04 (the slowest); when it is slower than the first process's
+    own rules, the first runs the second's other rules itself. Same outcome as one process."""
+    specs = list(load_catalogue().values())
+    one = engine.run(sample_ctx(), specs, jobs=1)
+    parent = os.getpid()
+    ran_here = []
+    real_run_one = engine._run_one
+    slow_id04 = engine.CHECKS["ID04"]
+
+    def check(ctx, options):
+        if os.getpid() != parent:
+            time.sleep(3)  # the second process is busy long after the first ends its own rules
+        return slow_id04(ctx, options)
+
+    def spy(ctx, spec, *args, **kwargs):
+        if os.getpid() == parent:
+            ran_here.append(spec.code)
+        return real_run_one(ctx, spec, *args, **kwargs)
+
+    monkeypatch.setitem(engine.CHECKS, "ID04", check)
+    monkeypatch.setattr(engine, "_run_one", spy)
+    two = engine.run(sample_ctx(), specs, jobs=2)
+    assert outcome(two) == outcome(one)
+    apart = [s.code for s in specs if engine.second_process_takes(s)]
+    assert "ID04" not in ran_here and {"ID01", "ID05", "DB06"} <= set(ran_here)
+    assert set(ran_here) >= set(apart) - {"ID04"}
+
+
+def test_claims_are_shared_between_processes_each_index_once():
+    claims = forked.Claims(200)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child claims as fast as it can and reports what it got
+        got = bytes(i for i in claims)
+        os.write(write_end, got)
+        os._exit(0)
+    os.close(write_end)
+    mine = list(claims)
+    os.waitpid(pid, 0)
+    theirs = list(os.read(read_end, 1000))
+    claims.close()
+    assert sorted(mine + theirs) == list(range(200))  # each index exactly once
+    assert mine == sorted(mine) and theirs == sorted(theirs)  # in order
+    with pytest.raises(ValueError):
+        forked.Claims(256)
+
+
 def test_small_lists_and_explicit_jobs(sample_ctx):
     ctx = sample_ctx()
     assert engine.jobs_for(ctx, None) == 1  # 3,000 records: below PARALLEL_MIN_ROWS

@@ -83,3 +83,33 @@ class Forked:
         os.close(self._read_fd)
         self._read_fd = None
         os.waitpid(self._pid, 0)
+
+
+class Claims:
+    """The indices ``0 .. n-1``, each handed once, in order, to whichever process asks first.
+
+    A pipe filled with one byte per index before the fork, its write end then closed: a one-byte
+    read from a pipe is atomic, so two processes reading it never get the same index, and once it
+    is empty a read says so at once (no writer is left). No lock, no shared memory."""
+
+    def __init__(self, n: int):
+        if not 0 <= n <= 255:
+            raise ValueError("at most 255 claims")
+        self._read_fd, write_fd = os.pipe()
+        try:
+            os.write(write_fd, bytes(range(n)))  # far below a pipe's capacity (64 KiB)
+        finally:
+            os.close(write_fd)
+
+    def __iter__(self):
+        """Claim indices until none is left."""
+        while self._read_fd is not None:
+            got = os.read(self._read_fd, 1)
+            if not got:
+                return
+            yield got[0]
+
+    def close(self) -> None:
+        if self._read_fd is not None:
+            os.close(self._read_fd)
+            self._read_fd = None
