@@ -1,6 +1,8 @@
 """Progress display: only on a terminal, after a delay, never with --quiet or machine output on stdout."""
 
 import io
+import os
+import time
 
 from dbhygiene.progress import Progress
 
@@ -50,7 +52,7 @@ def test_not_a_terminal_means_no_progress(monkeypatch):
     assert not Progress.for_run(quiet=False, machine_to_stdout=False).enabled
 
 
-def test_the_wait_for_the_second_process_is_named(tmp_path):
+def test_the_wait_for_the_second_process_is_named(tmp_path, monkeypatch):
     """With the rules in two processes the bar says what the first is waiting for, and every rule
     still counts once."""
     import datetime as dt
@@ -75,8 +77,16 @@ def test_the_wait_for_the_second_process_is_named(tmp_path):
         seen.append(label)
 
     p.describe = describe
+    parent, real_mn01 = os.getpid(), engine.CHECKS["MN01"]
+
+    def slow_mn01(ctx, options):  # the first process busy long enough for the second to claim its rules
+        if os.getpid() == parent:
+            time.sleep(1)
+        return real_mn01(ctx, options)
+
+    monkeypatch.setitem(engine.CHECKS, "MN01", slow_mn01)
     engine.run(ctx, specs, progress=p, jobs=2)
     done = p._rich.tasks[0].completed
     p.close()
-    assert seen == ["rules ID01, ID04 (second process)"] and "(second process)" in out.getvalue()
+    assert seen == ["rules ID04, ID01 (second process)"] and "(second process)" in out.getvalue()
     assert done == 3

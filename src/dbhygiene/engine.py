@@ -542,9 +542,9 @@ def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress, prefetch
         if progress is not None:
             progress.advance(f"rule {apart[i].code}")
         outcomes[apart[i].code] = one(apart[i])
-    if progress is not None:
-        progress.describe(f"rules {', '.join(s.code for s in apart[:3])}{'...' if len(apart) > 3 else ''} "
-                          f"(second process)")
+    left = [s.code for s in apart if s.code not in outcomes]  # the second process's
+    if progress is not None and left:
+        progress.describe(f"rules {', '.join(left[:3])}{'...' if len(left) > 3 else ''} (second process)")
     from .runtime import hand_back
 
     hand_back()  # what the first process's rules freed: the report needs less than they did
