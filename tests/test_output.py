@@ -152,3 +152,59 @@ def test_unwritable_folder_is_one_line_exit_2_for_an_ordinary_user(tmp_path):
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot write" in lines[0], stderr
     assert list(folder.iterdir()) == []
+
+
+TERM_PROBE = """
+import os, sys, time
+from dbhygiene.output import private_file
+with private_file(sys.argv[1]) as stream:
+    stream.write("x" * (3 << 20))  # some of it on disk already
+    print("writing", flush=True)
+    time.sleep(30)
+"""
+
+
+def test_a_terminated_write_leaves_no_temporary_file(in_tmp):
+    """SIGTERM while the report is written: exit 143, the half-written temporary file (personal
+    data) removed, no report."""
+    import signal
+    import subprocess
+    import sys
+
+    import dbhygiene
+
+    dest = in_tmp / "report.json"
+    here = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(dbhygiene.__file__))}  # this very code
+    proc = subprocess.Popen([sys.executable, "-c", TERM_PROBE, str(dest)], stdout=subprocess.PIPE, text=True, env=here)
+    assert proc.stdout.readline().strip() == "writing"
+    assert any(p.name.endswith(".tmp") for p in in_tmp.iterdir())  # the temporary file exists now
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 143
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_piped_output_drops_what_a_failed_render_had_not_written(capsys):
+    """Standard output (not a terminal) is written a megabyte at a time; when the renderer fails,
+    the rest it had written is dropped, not flushed later when the stream object is collected."""
+    import gc
+
+    from dbhygiene.cli import deliver
+
+    def render(stream):
+        stream.write("a" * (1 << 20))  # a full chunk: written at once
+        stream.write("TAIL")
+        raise RuntimeError("renderer broke")
+
+    with pytest.raises(RuntimeError):
+        deliver(render, None, [])
+    gc.collect()
+    out = capsys.readouterr().out
+    assert out == "a" * (1 << 20)
+
+
+def test_piped_output_is_the_whole_report(capsys):
+    from dbhygiene.cli import deliver
+
+    text = "".join(f"línea {i}\n" for i in range(300_000))  # several chunks
+    deliver(lambda stream: [stream.write(line) for line in text.splitlines(keepends=True)], None, [])
+    assert capsys.readouterr().out == text

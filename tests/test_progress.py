@@ -81,7 +81,7 @@ def test_the_wait_for_the_second_process_is_named(tmp_path, monkeypatch):
 
     def slow_mn01(ctx, options):  # the first process busy long enough for the second to claim its rules
         if os.getpid() == parent:
-            time.sleep(1)
+            time.sleep(2)
         return real_mn01(ctx, options)
 
     monkeypatch.setitem(engine.CHECKS, "MN01", slow_mn01)

@@ -184,11 +184,15 @@ def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, enc
     )
 
 
-def deliver(render, output: Path | None, inputs: list[Path], color: bool = False) -> None:
+def deliver(render, output: Path | None, inputs: list[Path], color: bool | None = None) -> None:
     """Write what ``render(stream)`` writes: into ``output`` (a new owner-only file, see
     output.private_file) or onto standard output, as it is rendered; a report of 86,000 findings is
     never held whole in memory (about 90 MB at the run's peak). On a terminal the report is rendered
-    first and shown through click (which drops colour codes when ``color`` is off)."""
+    first and shown through click (which drops colour codes unless ``color`` allows them).
+
+    Piped standard output is written in chunks of a megabyte as they fill: when rendering fails half
+    way (which is a bug; the run then exits 2 with one line on stderr), what was already written stays
+    written, so a consumer must check the exit code. The file written with ``-o`` is all or nothing."""
     if output is not None:
         from .output import private_file
 
@@ -202,23 +206,21 @@ def deliver(render, output: Path | None, inputs: list[Path], color: bool = False
         click.echo(buffer.getvalue(), nl=False, color=color)
     else:
         stream = _ThroughClick(color)
-        render(stream)
+        render(stream)  # on an error the unwritten rest is dropped with the object
         stream.flush()
 
 
-class _ThroughClick(io.TextIOBase):
-    """Standard output, written through ``click.echo`` (its encoding and colour handling) in chunks
-    of about a megabyte as a renderer writes."""
+class _ThroughClick:
+    """Standard output for a renderer (which only calls ``write``), passed to ``click.echo`` (its
+    encoding and colour handling) a megabyte at a time. No file object: nothing is flushed behind
+    the caller's back when it is collected after an error."""
 
     CHUNK = 1 << 20
 
-    def __init__(self, color: bool):
+    def __init__(self, color: bool | None):
         self._parts: list[str] = []
         self._size = 0
         self._color = color
-
-    def writable(self) -> bool:
-        return True
 
     def write(self, text: str) -> int:
         self._parts.append(text)

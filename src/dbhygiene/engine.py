@@ -445,7 +445,11 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
         return outcome
 
     claims = forked.Claims(len(apart)) if apart else None  # the second process's rules, shared
-    second = forked.Forked(lambda: _second_process(ctx, apart, one, claims)) if apart else None
+    try:
+        second = forked.Forked(lambda: _second_process(ctx, apart, one, claims)) if apart else None
+    except BaseException:
+        claims.close()
+        raise
     try:
         for spec in runnable:
             if spec in apart:

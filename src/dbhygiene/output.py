@@ -82,7 +82,7 @@ def private_file(path: str | Path, inputs: list[Path] = (), binary: bool = False
             os.close(fd)
             raise
         mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
-        with open(fd, buffering=1 << 20, **mode) as stream:  # closes fd
+        with open(fd, buffering=1 << 20, **mode) as stream, _terminate_as_exit():  # closes fd
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
@@ -97,6 +97,30 @@ def private_file(path: str | Path, inputs: list[Path] = (), binary: bool = False
     except BaseException:
         _unlink_quietly(tmp)
         raise
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """While a report is written, SIGTERM (``kill``, a scheduler's timeout) ends the process as an
+    exit (status 143) rather than on the spot, so the half-written temporary file, which holds
+    personal data, is removed first. Only in the main thread and when SIGTERM has no handler yet;
+    SIGKILL cannot be caught."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _unlink_quietly(path: Path) -> None:
