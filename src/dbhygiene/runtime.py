@@ -42,7 +42,7 @@ def arrow_purges_at_once() -> bool:
 def keep_malloc_memory() -> bool:
     """glibc's malloc: arrays up to 32 MB from the heap rather than from a fresh mmap each time, and up
     to 32 MB of freed memory at the heap's top kept for the next array instead of handed back at once
-    (128 MB until the 1 GB target: about 30,000 fewer faults for 60-100 MB more).
+    (128 MB until the 1 GB target: about 40,000 fewer faults for 40-60 MB more).
 
     On the 1M-row benchmark (two processes) page faults went from about 640,000 to about 530,000
     and peak RSS rose by about 80 MB (1.15 -> 1.23 GB). Either setting alone is worse than neither:
