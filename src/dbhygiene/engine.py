@@ -36,6 +36,7 @@ from .load import SourceFacts
 from .mapping import Mapping
 from .normalise import DateColumnNote
 from .redact import Redaction, show
+from .runtime import hand_back
 
 CHECKS: dict[str, Callable] = {}
 NOTICE_CODE = "GN01"
@@ -445,12 +446,10 @@ def run(ctx: Context, specs: list[RuleSpec], rule_config: dict[str, dict] | None
         return outcome
 
     claims = forked.Claims(len(apart)) if apart else None  # the second process's rules, shared
+    second = None
     try:
-        second = forked.Forked(lambda: _second_process(ctx, apart, one, claims)) if apart else None
-    except BaseException:
-        claims.close()
-        raise
-    try:
+        if apart:
+            second = forked.Forked(lambda: _second_process(ctx, apart, one, claims))
         for spec in runnable:
             if spec in apart:
                 continue
@@ -523,8 +522,6 @@ def shed_columns(ctx: Context, specs: list[RuleSpec]) -> list[str]:
     fields = ctx.mapping.as_dict()  # field -> the raw column it came from
     ctx.raw = ctx.raw[list(dict.fromkeys(c for f, c in fields.items() if f in wanted and c in ctx.raw.columns))]
     ctx.multi = {f: v for f, v in ctx.multi.items() if f in wanted}
-    from .runtime import hand_back
-
     hand_back()
     return drop
 
@@ -542,15 +539,17 @@ def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress, prefetch
     takes the second's outcomes, their stats shared with the file rules that cite them. When the
     second gave none (killed, out of memory), its rules run here instead."""
     outcomes: dict[str, dict] = {}
-    for i in claims if claims is not None else ():
+
+    def here(spec: RuleSpec) -> None:
         if progress is not None:
-            progress.advance(f"rule {apart[i].code}")
-        outcomes[apart[i].code] = one(apart[i])
+            progress.advance(f"rule {spec.code}")
+        outcomes[spec.code] = one(spec)
+
+    for i in claims if claims is not None else ():
+        here(apart[i])
     left = [s.code for s in apart if s.code not in outcomes]  # the second process's
     if progress is not None and left:
         progress.describe(f"rules {', '.join(left[:3])}{'...' if len(left) > 3 else ''} (second process)")
-    from .runtime import hand_back
-
     hand_back()  # what the first process's rules freed: the report needs less than they did
     for column in prefetch:  # the time the first process would wait anyway
         if column in ctx.frame.columns:
@@ -560,9 +559,7 @@ def _joined(ctx: Context, second, apart: list[RuleSpec], one, progress, prefetch
     except forked.ForkFailed:
         for spec in apart:
             if spec.code not in outcomes:
-                if progress is not None:
-                    progress.advance(f"rule {spec.code}")
-                outcomes[spec.code] = one(spec)
+                here(spec)
         return outcomes
     for spec in apart:
         if spec.code not in theirs:

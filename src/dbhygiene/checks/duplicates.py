@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import textops
 from ..engine import CheckResult, Context, implements
 
 
@@ -31,11 +32,9 @@ KEY_LIMIT = 1 << 62
 def _column_codes(values: pd.Series, positions: np.ndarray | None, trim: bool) -> tuple[np.ndarray, int]:
     """Codes of a text column at ``positions`` (all records: None), equal for equal values (NA: -1,
     with ``trim`` equal once stripped of surrounding whitespace), and how many distinct values."""
-    arr = pa.array(values.array)
+    arr = textops.series_arrow(values)
     if positions is not None:
         arr = arr.take(pa.array(positions))
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
     encoded = pc.dictionary_encode(arr)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     dictionary = encoded.dictionary

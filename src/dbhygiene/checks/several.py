@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import textops
 from ..engine import CheckResult, Context, implements
 from ..normalise import parse_dates
 
@@ -112,9 +113,7 @@ def several_birth_dates(ctx: Context, options: dict):
         parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
         several_values = (pc.list_value_length(lists).to_numpy(zero_copy_only=False) > 1)[parent]
     else:  # one value per record at most: the column itself, no list built around it
-        flat = pa.array(ctx.frame["birth_date"].array)
-        if isinstance(flat, pa.ChunkedArray):
-            flat = flat.combine_chunks()
+        flat = textops.series_arrow(ctx.frame["birth_date"])
         if flat.null_count == len(flat):
             return None
         parent = several_values = None
