@@ -133,3 +133,32 @@ def test_check_has_pyarrow_hand_freed_pages_back_at_once_unless_the_user_chose(t
                           timeout=120, env={**clean, **env})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+POOL_PROBE = """
+import os, sys
+import dbhygiene.cli
+loaded_early = "pyarrow" in sys.modules  # pyarrow picks its pool when it loads
+from click.testing import CliRunner
+result = CliRunner().invoke(dbhygiene.cli.cli, ["check", sys.argv[1], "--quiet", "--fail-on", "never"])
+assert result.exit_code == 0, result.output
+import pyarrow as pa
+print(loaded_early, os.environ.get("ARROW_DEFAULT_MEMORY_POOL"), pa.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc")
+@pytest.mark.parametrize("env, expected", [({}, "False system system"),
+                                           ({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}, "False mimalloc mimalloc")])
+def test_check_puts_pyarrow_on_malloc_unless_the_user_chose(tmp_path, env, expected):
+    """mimalloc's huge pages, zeroed again after every purge, cost most of normalise's kernel time:
+    the command line's pyarrow buffers come from glibc's (tuned) malloc; the user's pool stands."""
+    import os
+
+    data = tmp_path / "list.csv"
+    data.write_text("nombre;dni;fecha_nacimiento\nJUAN PEREZ;20123456;14/02/1980\n", encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run([sys.executable, "-c", POOL_PROBE, str(data)], capture_output=True, text=True,
+                          timeout=120, env={**clean, **env})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
