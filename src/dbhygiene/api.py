@@ -16,7 +16,7 @@ from .normalise import normalise
 from .errors import LoadError
 from .progress import SILENT
 from .redact import Redaction
-from .runtime import hand_back
+from .runtime import arrow_pool_for, hand_back
 from .verdict import person_key_columns
 
 
@@ -51,6 +51,7 @@ def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
                           delimiter=settings.delimiter, max_input_size=settings.max_input_size,
                           record_path=settings.record_path, password=settings.password,
                           header_row=settings.header_row, no_header=settings.no_header)
+    arrow_pool_for(len(loaded.frame))  # the command line's choice of allocator for a very long list
     hand_back()
     profile = load_profile(settings.profile)
     mapping = map_columns(list(loaded.frame.columns), settings.columns, suggested=loaded.suggested)
