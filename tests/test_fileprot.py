@@ -253,6 +253,22 @@ def test_personal_data_in_clear_counts_records_and_minors(tmp_path):
     assert "minors not checked" in fp(report)["FP01"][0]["message"]
 
 
+def test_personal_data_in_clear_counts_a_record_by_any_of_its_identifiers(tmp_path):
+    """A record counts once whichever identifier it carries (a name, else an ID, else a birth date);
+    blank and whitespace-only cells carry none."""
+    data = ("nombre;dni;fecha_nacimiento;delito\n"
+            "JUAN PEREZ;;;ROBO\n"  # a name only
+            "   ;20123456;;ROBO\n"  # whitespace for a name, an ID
+            " ;;;ROBO\n"  # nothing
+            ";;01/02/1980;ROBO\n"  # a birth date only
+            "ANA GIL;20123457;03/04/1981;ROBO\n"  # all three: one record
+            ";  ;\t;HURTO\n")  # nothing but blanks
+    path = export(tmp_path / "a", data=data.encode())
+    _, report = check(path, "--select", "FP01")
+    (hit,) = fp(report)["FP01"]
+    assert "4 records" in hit["message"]
+
+
 def test_no_direct_identifier_is_not_personal_data_in_clear(tmp_path):
     path = export(tmp_path / "a", data=b"delito;juzgado\nROBO;JUZGADO 1\n")
     _, report = check(path, "--select", "FP01,OF02", "--map", "delito=offence")

@@ -42,9 +42,14 @@ def personal_data_in_clear(ctx: Context, options: dict) -> pd.DataFrame:
     fields = [f for f in DIRECT_IDENTIFIERS if f in ctx.frame.columns]
     if not fields:
         return _none()
-    present = np.zeros(len(ctx.frame), dtype=bool)
-    for f in fields:
-        present |= ctx.frame[f].notna().to_numpy() & (ctx.frame[f].astype("string").str.strip() != "").fillna(False).to_numpy()
+    n = len(ctx.frame)
+    present = np.zeros(n, dtype=bool)
+    for f in fields:  # each field read only in the records no field before it filled (few after the first)
+        todo = np.flatnonzero(~present)
+        if not len(todo):
+            break
+        column = ctx.frame[f] if len(todo) == n else ctx.frame[f].iloc[todo]
+        present[todo] = column.notna().to_numpy() & (column.astype("string").str.strip() != "").fillna(False).to_numpy()
     records = int(present.sum())
     if not records:
         return _none()
