@@ -169,7 +169,7 @@ import sys
 import dbhygiene.runtime as runtime
 from click.testing import CliRunner
 import dbhygiene.cli
-runtime.MALLOC_POOL_MAX_ROWS = int(sys.argv[2])
+runtime.MALLOC_POOL_MAX_ROWS, runtime.MALLOC_POOL_MAX_BYTES = int(sys.argv[2]), int(sys.argv[3])
 result = CliRunner().invoke(dbhygiene.cli.cli, ["check", sys.argv[1], "--quiet", "--fail-on", "never"])
 assert result.exit_code == 0, result.output
 import pyarrow as pa
@@ -178,17 +178,23 @@ print(pa.default_memory_pool().backend_name)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc")
-@pytest.mark.parametrize("most, expected", [(3, "system"), (2, "mimalloc")])
-def test_a_list_over_the_row_limit_goes_back_to_mimalloc_after_reading(tmp_path, most, expected):
-    """Columns over glibc's largest heap block cost a fault per 4 KB on malloc: a list of more than
-    ``MALLOC_POOL_MAX_ROWS`` records (three here) is normalised and checked on mimalloc."""
+@pytest.mark.parametrize("most_rows, most_bytes, expected", [
+    (3, 1 << 20, "system"),  # three records, 100-odd bytes: within both limits
+    (2, 1 << 20, "mimalloc"),  # over the record limit (known after reading)
+    (3, 100, "mimalloc"),  # over the size limit (known before)
+    (3, 1000, "system"),
+])
+def test_a_long_list_goes_back_to_mimalloc(tmp_path, most_rows, most_bytes, expected):
+    """Columns over glibc's largest heap block cost a fault per 4 KB on malloc: a file over
+    ``MALLOC_POOL_MAX_BYTES`` or a list over ``MALLOC_POOL_MAX_ROWS`` records is read or checked on
+    mimalloc."""
     import os
 
     data = tmp_path / "list.csv"
     data.write_text("nombre;dni;fecha_nacimiento\nJUAN PEREZ;20123456;14/02/1980\nANA GIL;20123457;1/2/1981\n"
                     "LUIS SOSA;20123458;3/4/1982\n", encoding="utf-8")
     clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    done = subprocess.run([sys.executable, "-c", ROWS_PROBE, str(data), str(most)], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", ROWS_PROBE, str(data), str(most_rows), str(most_bytes)], capture_output=True,
                           text=True, timeout=120, env=clean)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
@@ -198,7 +204,7 @@ def test_the_row_limit_leaves_a_library_users_pool_alone():
     """``arrow_pool_for`` acts only where the command line put pyarrow on malloc."""
     done = subprocess.run([sys.executable, "-c", "import dbhygiene.runtime as r, pyarrow as pa; "
                            "before = pa.default_memory_pool().backend_name; "
-                           "print(r.arrow_pool_for(10 ** 9), pa.default_memory_pool().backend_name == before)"],
+                           "print(r.arrow_pool_for(10 ** 9, 10 ** 12), pa.default_memory_pool().backend_name == before)"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False True"

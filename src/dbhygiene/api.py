@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,12 @@ class Settings:
 def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
     progress = progress or SILENT
     progress.stage(f"reading {Path(path).name}"[:60])
+    arrow_pool_for(size=_size(path))  # the command line's choice of allocator for a very long list
     loaded = load_dataset(path, settings.joins, settings.join_on, sheet=settings.sheet, encoding=settings.encoding,
                           delimiter=settings.delimiter, max_input_size=settings.max_input_size,
                           record_path=settings.record_path, password=settings.password,
                           header_row=settings.header_row, no_header=settings.no_header)
-    arrow_pool_for(len(loaded.frame))  # the command line's choice of allocator for a very long list
+    arrow_pool_for(rows=len(loaded.frame))
     hand_back()
     profile = load_profile(settings.profile)
     mapping = map_columns(list(loaded.frame.columns), settings.columns, suggested=loaded.suggested)
@@ -66,6 +68,13 @@ def prepare(path: str | Path, settings: Settings, progress=None) -> Context:
     ctx.memo("factorized").update(norm.factorized)  # the name key's, known from its distinct names
     hand_back()
     return ctx
+
+
+def _size(path: str | Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):  # the loader says what is wrong with it
+        return 0
 
 
 def raise_nothing_mapped(ctx: Context) -> None:

@@ -17,7 +17,8 @@ import sys
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 MMAP_THRESHOLD_MAX = 32 << 20  # glibc's largest allowed value on 64-bit systems
 TRIM_THRESHOLD = 32 << 20  # free memory kept at the heap's top before any is handed back
-MALLOC_POOL_MAX_ROWS = 2_000_000  # above this, pyarrow's own mimalloc for the stages after reading
+MALLOC_POOL_MAX_ROWS = 2_000_000  # above this, pyarrow's own mimalloc (see arrow_pool_for)
+MALLOC_POOL_MAX_BYTES = 256 << 20  # a file over this is read on mimalloc (1M CONARC-like rows: 158 MB)
 _pool_by_rows = False  # set when the command line put pyarrow on malloc: see arrow_pool_for
 
 
@@ -50,21 +51,25 @@ def arrow_on_malloc() -> bool:
     return True
 
 
-def arrow_pool_for(rows: int) -> bool:
-    """After reading, for a list over ``MALLOC_POOL_MAX_ROWS`` records: pyarrow back on its mimalloc
-    (only when ``arrow_on_malloc`` chose malloc; buffers already made stay in their own pool). Its
-    columns are then over glibc's largest heap block (32 MB: 4M eight-byte values), so malloc maps
-    and unmaps every one afresh, a page fault per 4 KB, where mimalloc's huge pages take one per 2 MB:
-    at 5M rows the whole check took 58.8 s on malloc against 43.6 s on mimalloc. Returns whether
-    the pool changed."""
-    if not _pool_by_rows or rows <= MALLOC_POOL_MAX_ROWS:
+def arrow_pool_for(rows: int = 0, size: int = 0) -> bool:
+    """pyarrow back on its mimalloc for a long list: a file over ``MALLOC_POOL_MAX_BYTES`` (before
+    reading it) or over ``MALLOC_POOL_MAX_ROWS`` records (after: a compressed file's size says little),
+    only when ``arrow_on_malloc`` chose malloc; buffers already made stay in their own pool. Such a
+    list's columns are over glibc's largest heap block (32 MB: 4M eight-byte values), so malloc maps
+    and unmaps each afresh, a page fault per 4 KB where mimalloc's huge pages take one per 2 MB: at
+    5M rows (789 MB) reading took 6.8 s on malloc against 4.8 s, and the whole check 58.8 s against
+    43.6-47.3 s. Returns whether the pool changed."""
+    if not _pool_by_rows or (rows <= MALLOC_POOL_MAX_ROWS and size <= MALLOC_POOL_MAX_BYTES):
         return False
     import pyarrow as pa
 
     try:
-        pa.set_memory_pool(pa.mimalloc_memory_pool())
+        mimalloc = pa.mimalloc_memory_pool()
     except NotImplementedError:  # a pyarrow built without it
         return False
+    if pa.default_memory_pool().backend_name == mimalloc.backend_name:
+        return False
+    pa.set_memory_pool(mimalloc)
     return True
 
 
