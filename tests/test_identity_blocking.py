@@ -15,8 +15,8 @@ import pytest
 from rapidfuzz import fuzz
 
 from dbhygiene.checks.identity import (BLOCK_AFFIX, _affix_block_pairs, _as_large_strings, _blocking_entries,
-                                       _key_histograms, _key_texts, _lexsort2, _name_tokens, name_commonness,
-                                       suffix_key)
+                                       _key_histograms, _key_texts, _lexsort2, _name_tokens, member_within_groups,
+                                       name_commonness, suffix_key)
 from dbhygiene.textops import char_histograms, ratio_upper_bound
 from conftest import check_text
 
@@ -280,3 +280,24 @@ def test_identities_are_the_distinct_triples_sorted_by_date_id_and_first_record(
     wide = _identities(dob, ids * (1 << 45), keys)  # codes too wide to pack: the lexsort
     assert all(np.array_equal(x, y) for x, y in zip(wide, (order, starts, sizes)))
     assert all(len(x) == 0 for x in _identities(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)))
+
+
+@pytest.mark.parametrize("comparisons", [4, 0])  # within groups; and always the np.isin fallback
+@pytest.mark.parametrize("seed", range(40))
+def test_member_within_groups_is_isin_of_group_value_pairs(seed, comparisons, monkeypatch):
+    """ID04's token membership per pair (``_token_differences``, ``_surname_checks``) against
+    ``np.isin`` of the (group, value) pairs: groups of a few tokens, empty groups, negative values
+    (a surname word no name key has is -1), a side in any order against a side sorted by group."""
+    import dbhygiene.checks.identity as identity
+
+    monkeypatch.setattr(identity, "MEMBER_COMPARISONS", comparisons)
+    rng = np.random.default_rng(seed)
+    n_groups = int(rng.integers(1, 40))
+    g1 = rng.integers(0, n_groups, int(rng.integers(0, 150)))
+    g2 = np.sort(rng.integers(0, n_groups, int(rng.integers(0, 150))))
+    v1, v2 = rng.integers(-1, 6, len(g1)), rng.integers(0, 6, len(g2))
+    span = 10
+    a, b = g1 * span + v1 + 1, g2 * span + v2 + 1
+    in1, in2 = member_within_groups(g1, v1, g2, v2, n_groups)
+    assert in1.tolist() == np.isin(a, b).tolist()
+    assert in2.tolist() == np.isin(b, a).tolist()
