@@ -15,7 +15,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from dbhygiene.checks.identity import (BLOCK_AFFIX, _affix_block_pairs, _as_large_strings, _blocking_entries,
-                                       _key_histograms, _key_texts, _lexsort2, _name_tokens, member_within_groups,
+                                       _key_histograms, _key_texts, _lexsort2, _name_tokens, _pair_scores, member_within_groups,
                                        name_commonness, suffix_key)
 from dbhygiene.textops import char_histograms, ratio_upper_bound
 from conftest import check_text
@@ -301,3 +301,25 @@ def test_member_within_groups_is_isin_of_group_value_pairs(seed, comparisons, mo
     in1, in2 = member_within_groups(g1, v1, g2, v2, n_groups)
     assert in1.tolist() == np.isin(a, b).tolist()
     assert in2.tolist() == np.isin(b, a).tolist()
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 18])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_pair_scores_are_the_better_ratio_of_keys_and_suffix_keys(seed, chunk, monkeypatch):
+    """ID04's scorer, chunk by chunk (a chunk of 7 pairs: most pairs in later chunks), against
+    fuzz.ratio of each pair's keys and suffix keys, 0 under the cutoff; no pair scores nothing."""
+    import dbhygiene.checks.identity as identity
+
+    monkeypatch.setattr(identity, "SCORE_CHUNK", chunk)
+    keys = random_keys(seed, 200)
+    index = pd.Index(keys, dtype="str")
+    tokens = _name_tokens(index)
+    rng = np.random.default_rng(seed)
+    ka, kc = rng.integers(0, len(keys), 60), rng.integers(0, len(keys), 60)
+    ref_suffix = suffix_key(pd.Series(keys, dtype="str")).to_numpy(dtype=object)
+    cutoff = 40.0
+    got = _pair_scores(_as_large_strings(index), tokens, ka, kc, cutoff)
+    for p, (a, c) in enumerate(zip(ka.tolist(), kc.tolist())):
+        best = max(fuzz.ratio(keys[a], keys[c]), fuzz.ratio(ref_suffix[a], ref_suffix[c]))
+        assert got[p] == pytest.approx(best if best >= cutoff else 0.0, abs=1e-3)
+    assert _pair_scores(_as_large_strings(index), tokens, ka[:0], kc[:0], cutoff).tolist() == []

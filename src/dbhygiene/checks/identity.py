@@ -695,10 +695,16 @@ def _key_texts(keys_arrow: pa.Array, tokens: dict, keys: np.ndarray,
     keys (what ``suffix_key`` gives: the tokens reversed, in sorted order), built once per distinct
     key from the distinct tokens instead of re-splitting and re-sorting every key."""
     codes, distinct = pd.factorize(np.asarray(keys, dtype=np.int64))
-    distinct = np.asarray(distinct, dtype=np.int64)
+    text, suffix = _distinct_key_texts(keys_arrow, tokens, np.asarray(distinct, dtype=np.int64), suffixes)
+    return text[codes], (suffix[codes] if suffixes else None)
+
+
+def _distinct_key_texts(keys_arrow: pa.Array, tokens: dict, distinct: np.ndarray,
+                        suffixes: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """``_key_texts`` of the keys ``distinct`` (each once), not gathered per use."""
     text = pc.take(keys_arrow, pa.array(distinct)).to_numpy(zero_copy_only=False)
     if not suffixes:
-        return text[codes], None
+        return text, None
     reversed_tokens = pc.utf8_reverse(tokens["values"])
     by_rank = np.asarray(pc.sort_indices(reversed_tokens), dtype=np.int64)
     rank = np.empty(len(by_rank), dtype=np.int64)
@@ -718,7 +724,30 @@ def _key_texts(keys_arrow: pa.Array, tokens: dict, keys: np.ndarray,
     offsets = np.r_[0, np.cumsum(count)].astype(np.int64)
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), pc.take(reversed_tokens, pa.array(tok)))
     suffix = pc.binary_join(lists, pa.scalar(" ", pa.large_string())).to_numpy(zero_copy_only=False)
-    return text[codes], suffix[codes]
+    return text, suffix
+
+
+SCORE_CHUNK = 1 << 18  # pairs scored at once by _pair_scores
+
+
+def _pair_scores(keys_arrow: pa.Array, tokens: dict, ka: np.ndarray, kc: np.ndarray, cutoff: float) -> np.ndarray:
+    """Per pair of name keys (``ka[p]``, ``kc[p]``): the better ``fuzz.ratio`` of the two keys and of
+    their suffix keys, 0 under ``cutoff``. The keys' texts are made once per distinct key and handed
+    to the scorer ``SCORE_CHUNK`` pairs at a time: gathering millions of string references at once
+    (at 5M rows, 14.5M of each kind) strays across memory where a chunk's stay in cache."""
+    codes, distinct = pd.factorize(np.r_[ka, kc].astype(np.int64))
+    text, suffix = _distinct_key_texts(keys_arrow, tokens, np.asarray(distinct, dtype=np.int64))
+    n = len(ka)
+    ca, cc = codes[:n], codes[n:]
+    out = np.zeros(n, dtype=np.float32)
+    for s in range(0, n, SCORE_CHUNK):
+        a, c = ca[s:s + SCORE_CHUNK], cc[s:s + SCORE_CHUNK]
+        out[s:s + SCORE_CHUNK] = np.maximum(
+            process.cpdist(text[a].tolist(), text[c].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff,
+                           dtype=np.float32, workers=-1),
+            process.cpdist(suffix[a].tolist(), suffix[c].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff,
+                           dtype=np.float32, workers=-1))
+    return out
 
 
 def _blocking_entries(ctx: Context, tokens: dict) -> dict:
@@ -1024,13 +1053,7 @@ def one_person_several_ids(ctx: Context, options: dict):
             lo, hi, n_cand = _affix_block_pairs(bstart[small], bsize[small], i_key[srt], i_id[srt], entries,
                                                 hist, length, cutoff)
             bounded += n_cand - len(lo)
-            text, suffix = _key_texts(keys_arrow, tokens, np.r_[i_key[srt[lo]], i_key[srt[hi]]])
-            half = len(lo)
-            sc = np.maximum(
-                process.cpdist(text[:half].tolist(), text[half:].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff,
-                               dtype=np.float32, workers=-1),
-                process.cpdist(suffix[:half].tolist(), suffix[half:].tolist(), scorer=fuzz.ratio,
-                               score_cutoff=cutoff, dtype=np.float32, workers=-1))
+            sc = _pair_scores(keys_arrow, tokens, i_key[srt[lo]], i_key[srt[hi]], cutoff)
             evaluated += 2 * len(lo)
             unique_pairs += len(lo)
             hit = sc != 0
