@@ -19,7 +19,7 @@ MMAP_THRESHOLD_MAX = 32 << 20  # glibc's largest allowed value on 64-bit systems
 TRIM_THRESHOLD = 32 << 20  # free memory kept at the heap's top before any is handed back
 MALLOC_POOL_MAX_ROWS = 2_000_000  # above this, pyarrow's own mimalloc (see arrow_pool_for)
 MALLOC_POOL_MAX_BYTES = 256 << 20  # a file over this is read on mimalloc (1M CONARC-like rows: 158 MB)
-_pool_by_rows = False  # set when the command line put pyarrow on malloc: see arrow_pool_for
+_chose_malloc = False  # the command line put pyarrow on malloc (arrow_on_malloc): arrow_pool_for may undo it
 
 
 def tune_memory() -> dict[str, bool]:
@@ -45,9 +45,9 @@ def arrow_on_malloc() -> bool:
         return False
     if sys.platform != "linux":  # measured on glibc only; elsewhere pyarrow's own choice stands
         return False
-    global _pool_by_rows
+    global _chose_malloc
     os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "system"
-    _pool_by_rows = True
+    _chose_malloc = True
     return True
 
 
@@ -59,7 +59,7 @@ def arrow_pool_for(rows: int = 0, size: int = 0) -> bool:
     and unmaps each afresh, a page fault per 4 KB where mimalloc's huge pages take one per 2 MB: at
     5M rows (789 MB) reading took 6.8 s on malloc against 4.8 s, and the whole check 58.8 s against
     43.6-47.3 s. Returns whether the pool changed."""
-    if not _pool_by_rows or (rows <= MALLOC_POOL_MAX_ROWS and size <= MALLOC_POOL_MAX_BYTES):
+    if not _chose_malloc or (rows <= MALLOC_POOL_MAX_ROWS and size <= MALLOC_POOL_MAX_BYTES):
         return False
     import pyarrow as pa
 
@@ -74,8 +74,8 @@ def arrow_pool_for(rows: int = 0, size: int = 0) -> bool:
 
 
 def arrow_purges_at_once() -> bool:
-    """When pyarrow's allocator is mimalloc (the user's choice: see ``arrow_on_malloc``), it hands the
-    pages of freed buffers back at once rather than after a delay (``MIMALLOC_PURGE_DELAY=0``), unless
+    """When pyarrow's allocator is mimalloc (the user's choice, or a long list's: see ``arrow_on_malloc``
+    and ``arrow_pool_for``), it hands the pages of freed buffers back at once rather than after a delay (``MIMALLOC_PURGE_DELAY=0``), unless
     the user set that variable or pyarrow is already loaded (mimalloc reads it when it starts).
 
     On the 1M-row benchmark, with the trim threshold at 32 MB rather than 128 MB: peak resident size

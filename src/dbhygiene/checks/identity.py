@@ -1237,13 +1237,13 @@ def member_within_groups(g1: np.ndarray, v1: np.ndarray, g2: np.ndarray, v2: np.
                          n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Per element of each side, whether the other side has the same value in the same group:
     ``np.isin(g1 * K + v1, g2 * K + v2)`` and the reverse (K above every value), for groups in
-    ``0 .. n_groups-1`` with ``g2`` ascending (each group's values together). A group holds a name's few tokens, so the
-    values are compared within groups only, linear in what is compared where ``np.isin`` sorts both
-    sides whole (2.5 s of ID04 at 5M rows); a side whose groups would need more than
+    ``0 .. n_groups-1`` with ``g2`` ascending (each group's values together). A group holds a name's
+    few tokens, so the values are compared within groups only, linear in what is compared where
+    ``np.isin`` sorts both sides whole (2.5 s of ID04 at 5M rows); a side whose groups would need more than
     ``MEMBER_COMPARISONS`` comparisons per element (a name of hundreds of words) takes ``np.isin``."""
     n1, n2 = len(g1), len(g2)
     c2 = np.bincount(g2, minlength=n_groups)
-    per = c2[g1] if n1 else np.zeros(0, np.int64)
+    per = c2[g1]
     total = int(per.sum())
     if total > MEMBER_COMPARISONS * (n1 + n2) + 1024:
         # a span wider than the values' range: (group, value) to one integer, one to one
@@ -1300,7 +1300,7 @@ def _token_differences(tokens: dict, ka: np.ndarray, kc: np.ndarray, token_typo:
     near_count = np.bincount(da_own[near], minlength=n)
     differ = (nda > 0) & (ndc > 0)
     return {"common": n_a - nda, "differ": differ, "typo_like": differ & (near_count == nda),
-            "own_a": own_a, "tok_a": tok_a, "diff_a": diff_a, "n_tok": n_tok}
+            "own_a": own_a, "tok_a": tok_a, "diff_a": diff_a}
 
 
 def _numeric_ids(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -1342,9 +1342,8 @@ def _surname_checks(f: pd.DataFrame, needed: np.ndarray, at_a: np.ndarray, at_c:
     flat = pc.list_flatten(lists)
     owner = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
     code = np.asarray(pc.fill_null(pc.index_in(flat, value_set=tokens["values"]), -1), dtype=np.int64)
-    n_tok = diff["n_tok"]
-    found = (code >= 0) & member_within_groups(owner, code, diff["own_a"][diff["diff_a"]], diff["tok_a"][diff["diff_a"]],
-                                               len(at_a))[0]
+    missing = diff["diff_a"]  # each pair's name tokens the second lacks
+    found = (code >= 0) & member_within_groups(owner, code, diff["own_a"][missing], diff["tok_a"][missing], len(at_a))[0]
     in_diff = np.bincount(owner[found], minlength=len(at_a)) > 0
     return same, in_diff
 
