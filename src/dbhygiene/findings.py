@@ -85,6 +85,14 @@ def many_findings(n: int, **columns) -> list[Finding]:
     return out
 
 
+def replace_many(findings: list[Finding], **columns) -> list[Finding]:
+    """Copies of ``findings`` with the fields given replaced, column by column as in ``many_findings``
+    (``dataclasses.replace`` one at a time costs 10 us each: 1.5 s for the 150k placeholder birth
+    dates of a big run)."""
+    kept = {name: list(map(attrgetter(name), findings)) for name in _FIELDS if name not in columns}
+    return many_findings(len(findings), **kept, **columns)
+
+
 def findings_to_columns(findings: list[Finding]) -> tuple[int, dict[str, list]]:
     """``findings`` as one list per field, for ``findings_from_columns`` in another process: pickling
     28k findings this way takes a sixth of the time pickling the objects does (0.03 s against 0.2 s;
