@@ -208,3 +208,37 @@ def test_the_row_limit_leaves_a_library_users_pool_alone():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False True"
+
+
+GC_PROBE = """
+import gc, sys, weakref
+from click.testing import CliRunner
+from dbhygiene.cli import cli
+if sys.argv[2] == "chosen":
+    gc.set_threshold(700, 10, 5)
+elif sys.argv[2] == "off":
+    gc.disable()
+result = CliRunner().invoke(cli, ["check", sys.argv[1], "--quiet", "--fail-on", "never"])
+assert result.exit_code == 0, result.output
+print(gc.isenabled(), gc.get_threshold()[2])
+if gc.isenabled():  # a young cycle dropped is still collected without being asked
+    class Node: pass
+    a, b = Node(), Node()
+    a.b, b.a = b, a
+    gone = []
+    weakref.finalize(a, gone.append, True)
+    del a, b
+    junk = [[] for _ in range(100_000)]  # allocations that trigger the young collections
+    print(gone == [True])
+"""
+
+
+@pytest.mark.parametrize("state, expected", [("default", ["True 1073741824", "True"]),
+                                             ("chosen", ["True 5", "True"]), ("off", ["False 10"])])
+def test_check_has_no_full_collections_unless_the_user_chose(tmp_path, state, expected):
+    data = tmp_path / "list.csv"
+    data.write_text("nombre;dni;fecha_nacimiento\nJUAN PEREZ;20123456;14/02/1980\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", GC_PROBE, str(data), state], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:-1] == expected
