@@ -58,7 +58,8 @@ def judge_by_definition(f, options, cutoff, people, pi, pj, base, nodob, key_uni
             reason, conf, score = "same name, but no birth date to compare", "low", 100.0
             if name_others >= options["common_name_others"]:
                 severity = "info"
-                reason += f"; a common name (about {name_others:.0f} other people here would carry it)"
+                shown = f"{name_others:.0f}"
+                reason += f"; a common name (about {shown} other {'person' if shown == '1' else 'people'} here would carry it)"
             else:
                 reason += "; a rare name in this file"
         elif ka == kc:
@@ -75,8 +76,9 @@ def judge_by_definition(f, options, cutoff, people, pi, pj, base, nodob, key_uni
             elif chance >= options["chance_medium"]:
                 conf = "medium"
             if conf != "high":
-                reason += (f"; a common name and date (about {chance:.2g} other people here would share both "
-                           f"by chance)")
+                shown = f"{chance:.2g}"
+                reason += (f"; a common name and date (about {shown} other {'person' if shown == '1' else 'people'} "
+                           f"here would share both by chance)")
         else:
             ta, tc = ka.split(), kc.split()
             diff_a = [t for t in ta if t not in tc]
@@ -201,3 +203,12 @@ def test_judge_pairs_equals_the_per_pair_definition(seed, surname_column, groups
     assert len(set(kinds)) == 6 and want["reason"].str.contains("apart").any()
     assert want["reason"].str.contains("rare name").any() and (want["related"].map(len) > 2).any()
     pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("count, form, words", [(1.0, ".0f", "1 other person"), (0.6, ".0f", "1 other person"),
+                                                (2.0, ".0f", "2 other people"), (0.5, ".2g", "0.5 other people"),
+                                                (1.0, ".2g", "1 other person"), (12.4, ".2g", "12 other people")])
+def test_other_people_in_words(count, form, words):
+    from dbhygiene.checks.identity import _others
+
+    assert _others(count, form) == words

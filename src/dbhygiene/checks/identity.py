@@ -1143,7 +1143,7 @@ def _judge_pairs(ctx: Context, options: dict, cutoff: float, people: _Identities
         others[wanted] = name_commonness(key_uniques, people.key, people.id, tokens=tokens, of=named)[at]
     if len(nd):
         common = others[nd] >= options["common_name_others"]  # a common name shared: a notice only
-        reason[nd] = [f"same name, but no birth date to compare; a common name (about {v:.0f} other people here "
+        reason[nd] = [f"same name, but no birth date to compare; a common name (about {_others(v, '.0f')} here "
                       f"would carry it)" if c else "same name, but no birth date to compare; a rare name in this file"
                       for v, c in zip(others[nd].tolist(), common.tolist())]
         severity[nd[common]] = "info"
@@ -1202,9 +1202,15 @@ def _judge_same_names(f: pd.DataFrame, options: dict, people: _Identities, same:
                     np.where(clean_same, "same birth date, same name up to case, accents or punctuation",
                              "same birth date, same name in another token order (up to case, accents or "
                              "punctuation)"))
-    reason[idx] = [r if lv == "high" else f"{r}; a common name and date (about {ch:.2g} other people here would "
+    reason[idx] = [r if lv == "high" else f"{r}; a common name and date (about {_others(ch, '.2g')} here would "
                    f"share both by chance)" for r, lv, ch in zip(base.tolist(), level.tolist(), chance.tolist())]
     conf[idx] = level
+
+
+def _others(count: float, form: str) -> str:
+    """``count`` other people in words, as shown: "1 other person", "0.5 other people"."""
+    shown = format(count, form)
+    return f"{shown} other {'person' if shown == '1' else 'people'}"
 
 
 def _judge_typos(ctx: Context, options: dict, fuzzy: np.ndarray, ra: np.ndarray, rc: np.ndarray, ka: np.ndarray,
