@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -258,3 +260,22 @@ def test_the_first_process_factorizes_the_verdicts_columns_while_it_waits(sample
     # nothing in the first process factorized the birth dates (the IDs' and the name key's come from normalise)
     assert "birth_date__date" not in plain.memo("factorized")
     assert set(columns) <= set(fetched.memo("factorized"))
+
+
+FORKED_MEMORY_PROBE = """
+import resource, sys
+from dbhygiene import forked
+peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = peak()
+out = forked.Forked(lambda: ["x" * 200 + str(i) for i in range(400_000)]).join()
+held = sum(map(sys.getsizeof, out)) + sys.getsizeof(out)
+print((peak() - before) / held)
+"""
+
+
+def test_a_big_result_is_taken_back_without_holding_it_twice():
+    """The parent unpickles the child's result as it reads it: its peak grows by about the result's
+    own size (gathering the pickle first, then joining it, held it three times over)."""
+    done = subprocess.run([sys.executable, "-c", FORKED_MEMORY_PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) < 1.5

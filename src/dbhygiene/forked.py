@@ -56,17 +56,19 @@ class Forked:
         """The child's result; ``ForkFailed`` when it gave none, re-raised as it was when it raised."""
         if self._read_fd is None:
             raise ForkFailed("already joined")
-        chunks = []
+        outcome = None
         try:
-            with os.fdopen(self._read_fd, "rb") as pipe:
+            with os.fdopen(self._read_fd, "rb", buffering=1 << 20) as pipe:
                 self._read_fd = None
-                while chunk := pipe.read(1 << 20):
-                    chunks.append(chunk)
+                try:  # unpickled as it comes (not gathered first: a big result would be held twice)
+                    outcome = pickle.load(pipe)
+                except Exception:  # noqa: BLE001 - nothing or a torn message: the child died
+                    pass
         finally:
             _, status = os.waitpid(self._pid, 0)
         try:
-            kind, value = pickle.loads(b"".join(chunks))
-        except Exception:  # noqa: BLE001 - nothing or a torn message: the child died
+            kind, value = outcome
+        except (TypeError, ValueError):
             raise ForkFailed(f"the second process ended without a result (wait status {status})") from None
         if kind == "error":
             raise ForkFailed(f"the second process failed: {value}")
