@@ -213,3 +213,29 @@ def test_list_level_findings_are_counted_apart_from_records(run_cli, write):
     result = run_cli("check", write("b.csv", text), "--select", "OF01", "--as-of", "2026-11-22")
     line = next(ln for ln in result.stdout.splitlines() if "Minimum identifiers" in ln)
     assert "the list as a whole" in line
+
+
+def test_source_findings_arrays_are_the_findings_field_for_field():
+    """_SourceFindings reads the findings column-wise: the same arrays as one finding at a time."""
+    import random
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from dbhygiene.findings import Finding
+    from dbhygiene.verdict import SEVERITY_CODE, _SourceFindings
+
+    rng = random.Random(5)
+    fs = [Finding(rule=rng.choice(["MN01", "ID04", "FP01"]), name="n", severity=rng.choice(list(SEVERITY_CODE)),
+                  principles=(6,), source="a.csv", row=rng.choice([None, 0, *range(1, 50)]), line=None, field=None,
+                  message="m", related_rows=tuple(rng.sample(range(1, 50), rng.choice([0, 0, 1, 2, 5]))))
+          for _ in range(500)]
+    got = _SourceFindings(0, SimpleNamespace(ctx=SimpleNamespace(frame=None), result=SimpleNamespace(findings=fs)))
+    assert [got.rule_names[c] for c in got.rule_code] == [f.rule for f in fs]
+    assert got.sev.tolist() == [SEVERITY_CODE[f.severity] for f in fs]
+    assert got.row.tolist() == [f.row or 0 for f in fs]
+    pairs = [(i, r) for i, f in enumerate(fs) for r in f.related_rows]
+    assert list(zip(got.rel_finding.tolist(), got.rel_row.tolist())) == pairs and len(pairs) > 100
+    assert got.rel_finding.dtype == got.rel_row.dtype == np.int64
+    empty = _SourceFindings(0, SimpleNamespace(ctx=SimpleNamespace(frame=None), result=SimpleNamespace(findings=[])))
+    assert len(empty.row) == len(empty.rel_finding) == len(empty.rel_row) == 0
