@@ -20,9 +20,6 @@ estimate, since one ID shared by two people counts once).
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import chain, compress
-from operator import attrgetter
-
 import numpy as np
 import pandas as pd
 
@@ -46,7 +43,6 @@ STATUS_LABEL = {"fails": "fails", "concerns": "concerns", "passes": "passes",
 
 
 SEVERITY_CODE = {"info": 0, "warning": 1, "error": 2}
-_NO_ROW = {None: 0}  # a finding's row, 0 for none (``dict.get(row, row)``)
 
 
 class _SourceFindings:
@@ -55,21 +51,14 @@ class _SourceFindings:
     def __init__(self, index: int, source):
         self.index, self.frame, self.ctx = index, source.ctx.frame, source.ctx
         fs = source.result.findings
-        n = len(fs)
         # rules as small integer codes: ``rule_names[rule_code]`` (integer comparisons, not string ones)
-        rules = np.empty(n, dtype=object)
-        rules[:] = list(map(attrgetter("rule"), fs))
-        self.rule_code, uniques = pd.factorize(rules)
+        self.rule_code, uniques = pd.factorize(np.array([f.rule for f in fs], dtype=object))
         self.rule_names = [str(u) for u in uniques]
-        self.sev = np.fromiter(map(SEVERITY_CODE.__getitem__, map(attrgetter("severity"), fs)), dtype=np.int8, count=n)
-        rows = list(map(attrgetter("row"), fs))  # 0: a list-level finding (no row)
-        self.row = np.fromiter(map(_NO_ROW.get, rows, rows), dtype=np.int64, count=n)
-        related = list(map(attrgetter("related_rows"), fs))
-        having = list(compress(range(n), related))  # the findings that name related rows (few)
-        held = [related[i] for i in having]
-        self.rel_finding = np.repeat(np.array(having, dtype=np.int64), np.fromiter(map(len, held), dtype=np.int64,
-                                                                                   count=len(held)))
-        self.rel_row = np.fromiter(chain.from_iterable(held), dtype=np.int64, count=len(self.rel_finding))
+        self.sev = np.array([SEVERITY_CODE[f.severity] for f in fs], dtype=np.int8)
+        self.row = np.array([f.row or 0 for f in fs], dtype=np.int64)  # 0: a list-level finding
+        pairs = [(i, r) for i, f in enumerate(fs) if f.related_rows for r in f.related_rows]
+        self.rel_finding = np.array([i for i, _ in pairs], dtype=np.int64)
+        self.rel_row = np.array([r for _, r in pairs], dtype=np.int64)
         self._codes = None
 
     def positions(self, serious: np.ndarray) -> np.ndarray:
