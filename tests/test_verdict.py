@@ -216,7 +216,7 @@ def test_list_level_findings_are_counted_apart_from_records(run_cli, write):
 
 
 def test_source_findings_arrays_are_the_findings_field_for_field():
-    """_SourceFindings reads the findings column-wise: the same arrays as one finding at a time."""
+    """_SourceFindings' arrays hold each finding's rule, severity, row and related rows, in order."""
     import random
     from types import SimpleNamespace
 
