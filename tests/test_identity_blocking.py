@@ -323,3 +323,46 @@ def test_pair_scores_are_the_better_ratio_of_keys_and_suffix_keys(seed, chunk, m
         best = max(fuzz.ratio(keys[a], keys[c]), fuzz.ratio(ref_suffix[a], ref_suffix[c]))
         assert got[p] == pytest.approx(best if best >= cutoff else 0.0, abs=1e-3)
     assert _pair_scores(_as_large_strings(index), tokens, ka[:0], kc[:0], cutoff).tolist() == []
+
+
+def nodob_pairs_by_definition(srt, gstart, gsize, rep, ids, dob):
+    """ID04's pairs without a birth date, group by group, as the rule first wrote them (a loop)."""
+    out = []
+    for s, size in zip(gstart.tolist(), gsize.tolist()):
+        grp = srt[s:s + size]
+        grp = grp[np.argsort(rep[grp], kind="stable")]
+        for x in range(size):
+            for y in range(x + 1, size):
+                a, c = int(grp[x]), int(grp[y])
+                if ids[a] != ids[c] and (dob[a] < 0 or dob[c] < 0):
+                    out.append((a, c))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_nodob_pairs_match_the_loop(seed):
+    """``_nodob_pairs`` (array-wise) gives the loop's pairs in the loop's order: groups of one name
+    key, identities by first row, pairs of two IDs where one has no birth date. Identities are
+    invented with few keys, IDs and dates, so groups repeat IDs, mix dated and undated identities
+    and come in every size; some groups are skipped, as ID04's cap on IDs per name skips them."""
+    from dbhygiene.checks.identity import _blocks, _nodob_pairs
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    key = rng.integers(0, max(1, n // 4), n)
+    ids = rng.integers(0, max(1, n // 3), n)
+    dob = np.where(rng.random(n) < 0.5, -1, rng.integers(0, 5, n))
+    rep = rng.permutation(10 * n)[:n]  # each identity's first row: distinct, in no particular order
+    srt, gstart, gsize, n_ids = _blocks(np.arange(n), key, ids)
+    sel = (n_ids >= 2) & (rng.random(len(gstart)) < 0.8)
+    a, c = _nodob_pairs(srt, gstart[sel], gsize[sel], rep, ids, dob)
+    assert list(zip(a.tolist(), c.tolist())) == nodob_pairs_by_definition(srt, gstart[sel], gsize[sel], rep, ids, dob)
+    assert a.dtype == np.int64 and c.dtype == np.int64
+
+
+def test_nodob_pairs_none_selected():
+    from dbhygiene.checks.identity import _nodob_pairs
+
+    empty = np.zeros(0, dtype=np.int64)
+    a, c = _nodob_pairs(np.arange(3), empty, empty, np.arange(3), np.arange(3), np.full(3, -1))
+    assert len(a) == 0 and len(c) == 0

@@ -1079,15 +1079,10 @@ def one_person_several_ids(ctx: Context, options: dict):
         if len(cand):
             srt, gstart, gsize, n_ids = _blocks(cand, i_key, i_id)
             sel = (n_ids >= 2) & (n_ids <= options["max_ids_without_birth_date"])
-            for s, size in zip(gstart[sel], gsize[sel]):
-                grp = srt[s:s + size]
-                grp = grp[np.argsort(rep[grp], kind="stable")]
-                for x in range(size):
-                    for y in range(x + 1, size):
-                        a, c = grp[x], grp[y]
-                        if i_id[a] != i_id[c] and (i_dob[a] < 0 or i_dob[c] < 0):
-                            pairs_i.append(np.array([a])); pairs_j.append(np.array([c]))  # noqa: E702
-                            pair_score.append(np.array([100.0])); pair_nodob.append(np.array([True]))  # noqa: E702
+            a, c = _nodob_pairs(srt, gstart[sel], gsize[sel], rep, i_id, i_dob)
+            if len(a):
+                pairs_i.append(a); pairs_j.append(c)  # noqa: E702
+                pair_score.append(np.full(len(a), 100.0)); pair_nodob.append(np.ones(len(a), dtype=bool))  # noqa: E702
 
     if not pairs_i:
         return CheckResult(EMPTY, {"blocks": blocks_done, "blocks_capped": blocks_capped,
@@ -1100,6 +1095,23 @@ def one_person_several_ids(ctx: Context, options: dict):
              "pairs_ruled_out_by_character_counts": bounded,
              "evaluations": evaluated, "candidate_pairs": int(len(pi)), "findings": int(len(hits))}
     return CheckResult(hits, stats)
+
+
+def _nodob_pairs(srt: np.ndarray, gstart: np.ndarray, gsize: np.ndarray, rep: np.ndarray, ids: np.ndarray,
+                 dob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ID04's pairs without a birth date to compare: in each group (``gstart``, ``gsize``: runs of
+    ``srt``, identities of one name key), its identities in the order of their first rows, every pair
+    (earlier, later) of two IDs where one of the two has no usable birth date; group by group, then
+    by the earlier identity and the later one (array-wise: a placeholder-date export has tens of
+    thousands of such groups)."""
+    if not len(gstart):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    grp = srt[_expand(gstart, gsize)]
+    grp = grp[_lexsort2(np.repeat(np.arange(len(gstart), dtype=np.int64), gsize), rep[grp])]
+    left, right = _pairs_within_groups(np.cumsum(gsize) - gsize, gsize)
+    a, c = grp[left], grp[right]
+    keep = (ids[a] != ids[c]) & ((dob[a] < 0) | (dob[c] < 0))
+    return a[keep].astype(np.int64), c[keep].astype(np.int64)
 
 
 @dataclass
