@@ -14,9 +14,9 @@ import os
 import sys
 
 # glibc mallopt parameters (malloc.h)
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD_MAX = 32 << 20  # glibc's largest allowed value on 64-bit systems
-TRIM_THRESHOLD = 32 << 20  # free memory kept at the heap's top before any is handed back
+M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+TRIM_THRESHOLD = 1 << 30  # free memory kept at the heap's top before any is handed back (hand_back: between stages)
+MALLOC_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_MAX_", "MALLOC_TOP_PAD_")
 MALLOC_POOL_MAX_ROWS = 2_000_000  # above this, pyarrow's own mimalloc (see arrow_pool_for)
 MALLOC_POOL_MAX_BYTES = 256 << 20  # a file over this is read on mimalloc (1M CONARC-like rows: 158 MB)
 _chose_malloc = False  # the command line put pyarrow on malloc (arrow_on_malloc): arrow_pool_for may undo it
@@ -80,10 +80,11 @@ def arrow_pool_for(rows: int = 0, size: int = 0) -> bool:
     """pyarrow back on its mimalloc for a long list: a file over ``MALLOC_POOL_MAX_BYTES`` (before
     reading it) or over ``MALLOC_POOL_MAX_ROWS`` records (after: a compressed file's size says little),
     only when ``arrow_on_malloc`` chose malloc; buffers already made stay in their own pool. Such a
-    list's columns are over glibc's largest heap block (32 MB: 4M eight-byte values), so malloc maps
-    and unmaps each afresh, a page fault per 4 KB where mimalloc's huge pages take one per 2 MB: at
-    5M rows (789 MB) reading took 6.8 s on malloc against 4.8 s, and the whole check 58.8 s against
-    43.6-47.3 s. Returns whether the pool changed."""
+    list's columns are large, and mimalloc's huge pages take one page fault per 2 MB where malloc's
+    fresh heap takes one per 4 KB: at 5M rows (789 MB) reading took 6.8 s on malloc against 4.8 s
+    when glibc still mapped its large blocks afresh, and with every block from the heap
+    (``keep_malloc_memory``) the whole check still faulted more on malloc (2.96 against 2.33 million
+    faults; 28.9-31.0 against 28.1-29.1 s). Returns whether the pool changed."""
     if not _chose_malloc or (rows <= MALLOC_POOL_MAX_ROWS and size <= MALLOC_POOL_MAX_BYTES):
         return False
     import pyarrow as pa
@@ -114,18 +115,21 @@ def arrow_purges_at_once() -> bool:
 
 
 def keep_malloc_memory() -> bool:
-    """glibc's malloc: arrays up to 32 MB from the heap rather than from a fresh mmap each time, and up
-    to 32 MB of freed memory at the heap's top kept for the next array instead of handed back at once
-    (128 MB until the 1 GB target: about 40,000 fewer faults for 40-60 MB more).
+    """glibc's malloc: every block from its heap, none from a fresh ``mmap`` (``M_MMAP_MAX`` 0), and up
+    to 1 GB freed at the heap's top kept for the next arrays instead of handed back at once
+    (``hand_back`` returns what a stage freed, between stages).
 
-    On the 1M-row benchmark (two processes) page faults went from about 640,000 to about 530,000
-    and peak RSS rose by about 80 MB (1.15 -> 1.23 GB). Either setting alone is worse than neither:
-    an explicit mmap threshold alone trims the heap after every free (930,000 faults), an explicit
-    trim threshold alone turns off glibc's own raising of the mmap threshold (2.2 million).
+    glibc maps any block over its mmap threshold (32 MB at most) afresh and unmaps it when freed, so
+    each such array costs a page fault per 4 KB every time: at 5M rows every column of codes or dates
+    (40 MB) is one. On the 5M-row sample (interleaved, 2 vCPU): page faults 4.4 -> 2.3 million,
+    kernel time 20.8 -> 12.6-14.6 s, wall 30.9-32.5 -> 26.5-29.1 s, peak 3.82 -> 4.07 GB. On the 1M-row
+    benchmark: faults 743,000 -> 640,000, wall 3.97 -> 3.62-3.81 s, peak 0.90 -> 0.89-0.93 GB. The
+    earlier setting (arrays up to 32 MB from the heap, 32 MB kept at its top) stopped at 1M rows.
     (pyarrow's mimalloc told never to purge saved only 25,000 faults for 130 MB more: not done.)
-    glibc only (``mallopt`` means something else or nothing elsewhere).
+    Any ``MALLOC_*`` tuning variable in the environment leaves malloc as the user set it. glibc only
+    (``mallopt`` means something else or nothing elsewhere).
     """
-    if sys.platform != "linux" or any(k in os.environ for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")):
+    if sys.platform != "linux" or any(k in os.environ for k in MALLOC_VARIABLES):
         return False
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc"):
@@ -136,7 +140,7 @@ def keep_malloc_memory() -> bool:
     except (ValueError, OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)) & bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    return bool(mallopt(M_MMAP_MAX, 0)) & bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
 def no_huge_pages() -> bool:
