@@ -304,3 +304,82 @@ def test_ragged_file_is_read_by_the_fast_reader_not_record_by_record(write, monk
     assert loaded.lines.tolist() == [2, 4, 6]
     assert (loaded.malformed_rows, loaded.malformed_fields) == ([1, 2], [2, 4])
     assert "1 blank record(s) skipped" in loaded.notes
+
+
+# --- a few ragged records: read again one by one and put in place (no repaired copy) -------------
+
+def _both_ways(path, monkeypatch):
+    """``load(path)`` through the patch of the few invalid records, and through the vectorised repair."""
+    import numpy as np
+
+    from dbhygiene.load import delimited
+
+    patched = load(path)
+    with monkeypatch.context() as m:
+        m.setattr(delimited, "PATCH_MAX_RECORDS", -1)
+        repaired = load(path)
+    got = (cells(patched), list(patched.frame.columns), patched.lines.tolist(), patched.malformed_rows,
+           patched.malformed_fields, patched.notes)
+    want = (cells(repaired), list(repaired.frame.columns), repaired.lines.tolist(), repaired.malformed_rows,
+            repaired.malformed_fields, repaired.notes)
+    assert all(str(patched.frame[c].dtype) == str(repaired.frame[c].dtype) for c in patched.frame.columns)
+    assert isinstance(patched.lines, np.ndarray)
+    return got, want
+
+
+@pytest.mark.parametrize("slices_max", [64, 0])  # put in place by slicing, and by one copy
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_patched_records_read_as_the_repair_reads_them(write, monkeypatch, slices_max, encoding):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from dbhygiene.load import delimited
+
+    monkeypatch.setattr(delimited, "PATCH_SLICES_MAX", slices_max)
+    value = st.one_of(st.sampled_from(["A", "PEREZ, JUAN", "x y", "1980", "", "ÑANDÚ", " "]),
+                      st.sampled_from(['"a;b"', '"two\nlines"', '"say ""hi"""', '""', '"\r\n"']))
+    record = st.lists(value, min_size=1, max_size=6)
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.one_of(record, st.just(None)), min_size=1, max_size=12), st.sampled_from(["\n", "\r\n"]),
+           st.sampled_from(["nombre;dni;delito;extra", ";nombre;dni;delito"]))
+    def check(rows, eol, header):
+        body = [";".join(r) if r is not None else "" for r in rows]
+        if not any(r for r in rows if r and any(v for v in r)):
+            return
+        path = write("p.csv", (eol.join([header, *body]) + eol).encode(encoding))
+        got, want = _both_ways(path, monkeypatch)
+        assert got == want
+
+    check()
+
+
+def test_a_few_ragged_records_are_patched_without_the_repair(write, monkeypatch):
+    from dbhygiene.load import delimited
+
+    def repair(*args, **kwargs):
+        raise AssertionError("the file was repaired and read again")
+
+    monkeypatch.setattr(delimited, "_read_repaired", repair)
+    monkeypatch.setattr(delimited, "_read_ragged", repair)
+    text = "nombre;dni;delito\r\nA;1;R\r\nB;2\r\n\r\n\"C;\nC\";3;X;Y\r\nD;4;Z\r\n"
+    loaded = load(write("x.csv", text.encode("cp1252")))
+    assert cells(loaded) == [["A", "1", "R"], ["B", "2", None], ["C;\nC", "3", "X"], ["D", "4", "Z"]]
+    assert loaded.lines.tolist() == [2, 3, 5, 7]
+    assert (loaded.malformed_rows, loaded.malformed_fields) == ([2, 3], [2, 4])
+    assert "1 blank record(s) skipped" in loaded.notes
+
+
+def test_many_ragged_records_and_a_dropped_unnamed_field_take_the_repair(write, monkeypatch):
+    from dbhygiene.load import delimited
+
+    used = []
+    real = delimited._read_repaired
+    monkeypatch.setattr(delimited, "_read_repaired", lambda *a, **k: used.append(1) or real(*a, **k))
+    monkeypatch.setattr(delimited, "PATCH_MAX_RECORDS", 2)
+    loaded = load(write("many.csv", "nombre;dni;delito\nA;1\nB;2\nC;3\nD;4;X\n"))
+    assert used and loaded.malformed_rows == [1, 2, 3]
+    used.clear()
+    monkeypatch.setattr(delimited, "PATCH_MAX_RECORDS", 10_000)
+    loaded = load(write("unnamed.csv", ",nombre,dni\nPEREZ JUAN,1\nGOMEZ ANA,2\n"))
+    assert used and list(loaded.frame.columns) == ["nombre", "dni"] and loaded.malformed_rows == []

@@ -28,9 +28,21 @@ class Repaired:
     dropped: list[int]  # 0-based header fields dropped (unnamed, in no record)
 
 
-def repair(buf: bytes, end: int, delimiter: str, has_quotes: bool, skip_lines: int, width: int,
-           unnamed: list[int]) -> Repaired | None:
-    if len(delimiter.encode("utf-8")) != 1 or width < 1:
+@dataclass
+class Records:
+    """Where each data record of delimited bytes is (``scan``): all arrays one entry per record."""
+    starts: np.ndarray  # byte offset of the record's first byte
+    body_end: np.ndarray  # byte offset after its last field (before its \r\n or \n)
+    lines: np.ndarray  # physical line where it starts
+    counts: np.ndarray  # its field count
+    blank: np.ndarray  # an empty line
+    dpos: np.ndarray  # offsets of the delimiters outside quotes (all records)
+
+
+def scan(buf: bytes, end: int, delimiter: str, has_quotes: bool, skip_lines: int) -> Records | None:
+    """The data records of ``buf[:end]`` after ``skip_lines`` physical lines, found array-wise; None
+    for a delimiter that is not one byte or old Mac line endings."""
+    if len(delimiter.encode("utf-8")) != 1:
         return None
     a = np.frombuffer(buf, dtype=np.uint8, count=end)
     if (a == 13).sum() > (a == 10).sum():  # old Mac line endings: the slow path
@@ -48,10 +60,27 @@ def repair(buf: bytes, end: int, delimiter: str, has_quotes: bool, skip_lines: i
     starts, stops, lines = starts[data], stops[data], lines[data]
     counts = np.searchsorted(dpos, stops) - np.searchsorted(dpos, starts) + 1
     body_end = stops - ((stops > starts) & (a[np.maximum(stops - 1, 0)] == 13))  # before a \r
-    blank = body_end == starts
+    return Records(starts=starts, body_end=body_end, lines=lines, counts=counts, blank=body_end == starts,
+                   dpos=dpos)
+
+
+def drops_unnamed(records: Records, width: int, unnamed: list[int]) -> bool:
+    """Every non-blank record lacks exactly the header's unnamed fields: drop those, repair nothing."""
+    filled = records.counts[~records.blank]
+    return bool(unnamed) and bool(len(filled)) and bool((filled == width - len(unnamed)).all())
+
+
+def repair(buf: bytes, end: int, delimiter: str, has_quotes: bool, skip_lines: int, width: int,
+           unnamed: list[int]) -> Repaired | None:
+    if width < 1:
+        return None
+    found = scan(buf, end, delimiter, has_quotes, skip_lines)
+    if found is None:
+        return None
+    starts, lines, counts, body_end, blank, dpos = (found.starts, found.lines, found.counts, found.body_end,
+                                                    found.blank, found.dpos)
     dropped: list[int] = []
-    filled = counts[~blank]
-    if unnamed and len(filled) and (filled == width - len(unnamed)).all():
+    if drops_unnamed(found, width, unnamed):
         width -= len(unnamed)
         dropped = list(unnamed)
     fix = np.flatnonzero(counts != width)
