@@ -383,3 +383,31 @@ def test_many_ragged_records_and_a_dropped_unnamed_field_take_the_repair(write, 
     monkeypatch.setattr(delimited, "PATCH_MAX_RECORDS", 10_000)
     loaded = load(write("unnamed.csv", ",nombre,dni\nPEREZ JUAN,1\nGOMEZ ANA,2\n"))
     assert used and list(loaded.frame.columns) == ["nombre", "dni"] and loaded.malformed_rows == []
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 64])
+def test_record_scan_is_the_same_piece_by_piece(monkeypatch, piece):
+    """``ragged.scan`` compares the bytes a piece at a time (small temporaries); any piece size finds
+    the same records, fields and lines as one piece for the whole text."""
+    import random
+
+    import numpy as np
+
+    from dbhygiene.load import ragged
+
+    rng = random.Random(piece)
+    for _ in range(200):
+        text = "".join(rng.choice(['a', ';', '"', '\n', '\r\n', 'ñ', ' ', '""']) for _ in range(rng.randint(0, 60)))
+        buf = text.encode("utf-8")
+        if buf.count(b'"') % 2:
+            buf += b'"'
+        with monkeypatch.context() as m:
+            m.setattr(ragged, "SCAN_PIECE", 1 << 24)
+            whole = ragged.scan(buf, len(buf), ";", b'"' in buf, 1)
+        with monkeypatch.context() as m:
+            m.setattr(ragged, "SCAN_PIECE", piece)
+            pieces = ragged.scan(buf, len(buf), ";", b'"' in buf, 1)
+        assert (whole is None) == (pieces is None)
+        if whole is not None:
+            for name in ("starts", "body_end", "lines", "counts", "blank", "dpos"):
+                assert np.array_equal(getattr(whole, name), getattr(pieces, name)), (buf, name)
