@@ -411,3 +411,23 @@ def test_record_scan_is_the_same_piece_by_piece(monkeypatch, piece):
         if whole is not None:
             for name in ("starts", "body_end", "lines", "counts", "blank", "dpos"):
                 assert np.array_equal(getattr(whole, name), getattr(pieces, name)), (buf, name)
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("preamble", ["", "Lista de personas\n"])
+def test_quoted_file_lines_without_and_with_newlines_in_values(write, monkeypatch, eol, preamble):
+    """A quoted file whose records are one line each gets its lines without searching every value
+    for newlines; one newline inside a value pushes the later records down a line."""
+    from dbhygiene.load import delimited
+
+    real = delimited._physical_lines
+    calls = []
+    monkeypatch.setattr(delimited, "_physical_lines", lambda frame: calls.append(1) or real(frame))
+    rows = ['"nombre";"dni";"delito"', '"PEREZ, JUAN";"1";"ROBO"', '"GOMEZ";"2";"HURTO"', '"DIAZ";"3";"ESTAFA"']
+    plain = load(write("plain.csv", preamble + eol.join(rows) + eol))
+    first = 3 if preamble else 2
+    assert plain.lines.tolist() == [first, first + 1, first + 2] and not calls
+    rows[2] = '"GOMEZ";"2";"HURTO' + eol + 'CALIFICADO"'
+    split = load(write("split.csv", preamble + eol.join(rows) + eol))
+    assert split.lines.tolist() == [first, first + 1, first + 3] and calls
+    assert split.frame["delito"].tolist()[1] == "HURTO" + eol + "CALIFICADO"

@@ -123,7 +123,9 @@ def load_delimited(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
         if dropped:
             notes.append(dropped)
     elif lines is None:
-        lines = _physical_lines(frame) if has_quotes else np.arange(2, len(frame) + 2, dtype=np.int64)
+        # every record on one line (as many newlines as lines): no value holds a newline to count
+        one_line_each = not has_quotes or payload.count(b"\n", 0, end) == skip_lines + len(frame) - 1
+        lines = np.arange(2, len(frame) + 2, dtype=np.int64) if one_line_each else _physical_lines(frame)
         lines += skip_lines - 1
     if malformed:
         width = frame.shape[1]
