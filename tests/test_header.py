@@ -431,3 +431,15 @@ def test_quoted_file_lines_without_and_with_newlines_in_values(write, monkeypatc
     split = load(write("split.csv", preamble + eol.join(rows) + eol))
     assert split.lines.tolist() == [first, first + 1, first + 3] and calls
     assert split.frame["delito"].tolist()[1] == "HURTO" + eol + "CALIFICADO"
+
+
+def test_a_ragged_record_with_a_huge_field_is_read_as_the_repair_reads_it(write, monkeypatch):
+    """The csv module refuses a field over 128 KiB; such a record is left to the repair (found by the
+    fuzz test: an internal error, exit 2)."""
+    huge = "NÚÑEZ JOSÉ " * 20_000  # 220 KB in one quoted field
+    path = write("huge.csv", f'nombre;dni\nA;1\nX;;"{huge}"\nB;2\n'.encode("utf-8"))
+    got, want = _both_ways(path, monkeypatch)
+    assert got == want
+    loaded = load(path)
+    assert loaded.malformed_rows == [2] and loaded.malformed_fields == [3]
+    assert cells(loaded)[1] == ["X", None]

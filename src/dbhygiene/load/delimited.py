@@ -321,7 +321,10 @@ def _read_patched(read: _Table, head: str, doc: Text, end: int, delimiter: str, 
     for start, stop, count in zip(found.starts[fix].tolist(), found.body_end[fix].tolist(), found.counts[fix].tolist()):
         piece = doc.scan[start:stop]
         text = (doc.transcode(piece) if doc.single_byte else piece).decode("utf-8")
-        fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        try:
+            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        except (csv.Error, UnicodeError):  # e.g. a field over the csv module's limit (128 KiB): the repair decides
+            return None
         if len(fields) != count:  # the csv module reads it otherwise: the repair decides
             return None
         rows.append([v if v else None for v in fields[:width]] + [None] * (width - len(fields)))
