@@ -169,3 +169,31 @@ def test_the_suite_checks_every_normalised_frame_at_the_stage_boundary(tmp_path,
     monkeypatch.setattr(normalise_module, "normalise", float_years)
     with pytest.raises(AssertionError, match="birth_date__year: float64, the contract says Int64"):
         check_path(path, Settings())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_names_split_between_two_threads_give_the_same_keys(seed, monkeypatch):
+    """``_distinct_apply`` with a pool hands the second half of the distinct names to another thread;
+    the cleaned names, keys and key codes are the ones one thread makes (blank, accented, repeated
+    and missing names included, and a split inside a run of equal results)."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    import pandas as pd
+
+    from dbhygiene import normalise as N
+
+    rng = random.Random(seed)
+    words = ["GONZÁLEZ", "juan", "Pérez", "MARÍA", "  ", "", "O'NEIL", "josé-luis", "ÑANDÚ", "1980"]
+    values = [None if rng.random() < 0.05 else " ".join(rng.choice(words) for _ in range(rng.randint(0, 4)))
+              for _ in range(rng.randint(0, 400))]
+    series = pd.Series(pd.array(values, dtype="str"))
+    fns = (N.strip_accents_casefold, N.sort_tokens)
+    one = N._distinct_apply(series, *fns, factorize_last=True)
+    monkeypatch.setattr(N, "SPLIT_MIN_DISTINCT", 2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        two = N._distinct_apply(series, *fns, factorize_last=True, pool=pool)
+    for a, b in zip(one[:2], two[:2]):
+        assert a.equals(b) and str(a.dtype) == str(b.dtype)
+    assert np.array_equal(one[2][0], two[2][0]) and list(one[2][1]) == list(two[2][1])

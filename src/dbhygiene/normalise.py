@@ -199,7 +199,20 @@ def sort_tokens(clean: pd.Series) -> pd.Series:
     return textops.series_from_arrow(joined, clean.index)
 
 
-def _distinct_apply(values: pd.Series, *fns, factorize_last: bool = False) -> list:
+SPLIT_MIN_DISTINCT = 50_000  # distinct values worth sharing between two threads
+
+
+def _chain(values: pd.Series, fns) -> list[pd.Series]:
+    """fns[0](values), fns[1](fns[0](values)), ..., each result's empty strings as missing."""
+    out = []
+    for fn in fns:
+        values = fn(values)
+        values = values.where(values != "", pd.NA)
+        out.append(values)
+    return out
+
+
+def _distinct_apply(values: pd.Series, *fns, factorize_last: bool = False, pool=None) -> list:
     """Apply vectorised string functions, chained, to the distinct values only; broadcast back.
 
     Returns one series per function: fns[0](uniques), fns[1](fns[0](uniques)), ... With
@@ -212,12 +225,19 @@ def _distinct_apply(values: pd.Series, *fns, factorize_last: bool = False) -> li
         out = [pd.Series(pd.array([pd.NA] * len(values), dtype="str"), index=values.index) for _ in fns]
         return [*out, pd.factorize(out[-1], use_na_sentinel=True)] if factorize_last else out
     indices = pa.array(codes, mask=codes < 0)
-    current = pd.Series(uniques, dtype="str")
-    out = []
-    for fn in fns:
-        current = fn(current)
-        current = current.where(current != "", pd.NA)
-        out.append(textops.series_from_arrow(pc.take(textops.series_arrow(current), indices), values.index))
+    distinct = pd.Series(uniques, dtype="str")
+    if pool is not None and len(distinct) >= SPLIT_MIN_DISTINCT:
+        # the functions work value by value: the second half of the distinct values on another thread
+        # (pyarrow releases the GIL), the halves joined in order
+        half = len(distinct) // 2
+        second = pool.submit(_chain, distinct.iloc[half:].reset_index(drop=True), fns)
+        first = _chain(distinct.iloc[:half], fns)
+        steps = [pd.Series(pd.array(pa.chunked_array([textops.series_arrow(a), textops.series_arrow(b)]), dtype="str"))
+                 for a, b in zip(first, second.result())]
+    else:
+        steps = _chain(distinct, fns)
+    out = [textops.series_from_arrow(pc.take(textops.series_arrow(step), indices), values.index) for step in steps]
+    current = steps[-1]
     if factorize_last:
         of_distinct, last_uniques = pd.factorize(current, use_na_sentinel=True)
         out.append((np.append(of_distinct, -1)[codes], last_uniques))  # a blank value (-1) stays -1
@@ -288,9 +308,9 @@ def normalise(frame: pd.DataFrame, mapping: Mapping, *, profile: dict, as_of: dt
     # name keys are pyarrow and numpy work that releases the GIL: they run on a second core while
     # this one parses dates and IDs
     factorized = {}
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the names, and half of their distinct values
         names = (pool.submit(_distinct_apply, out["full_name"], strip_accents_casefold, sort_tokens,
-                             factorize_last=True)
+                             factorize_last=True, pool=pool)
                  if "full_name" in out else None)
         _normalise_dates_and_ids(out, notes, profile, order, as_of, tokens, factorized)
         if names is not None:
