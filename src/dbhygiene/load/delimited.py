@@ -155,12 +155,20 @@ def load_delimited(doc: Text, facts: SourceFacts, options: Options) -> Loaded:
     return loaded
 
 
+def _header_and_unnamed(head: str, delimiter: str, skip_lines: int,
+                        names: list[str] | None) -> tuple[list[str], list[int]]:
+    """The header's fields (``names`` for a headerless file) and the positions of its unnamed ones."""
+    if names is not None:
+        return list(names), []
+    header = _header(head, delimiter, skip_lines)
+    return header, [i for i, h in enumerate(header) if not h.strip()]
+
+
 def _read_repaired(head: str, doc: Text, end: int, delimiter: str, has_quotes: bool, skip_lines: int,
                    names: list[str] | None) -> tuple:
     """(frame, lines, malformed rows, their field counts, note) through ``ragged.repair``; frame None
     when the repair does not apply or pyarrow still refuses the result."""
-    header = list(names) if names is not None else _header(head, delimiter, skip_lines)
-    unnamed = [] if names is not None else [i for i, h in enumerate(header) if not h.strip()]
+    header, unnamed = _header_and_unnamed(head, delimiter, skip_lines, names)
     fixed = repair(doc.scan, end, delimiter, has_quotes, skip_lines, len(header), unnamed)
     if fixed is None or len(header) < 2:
         return None, None, [], [], ""
@@ -310,8 +318,7 @@ def _read_patched(read: _Table, head: str, doc: Text, end: int, delimiter: str, 
     if read.invalid > PATCH_MAX_RECORDS:
         return None
     width = len(read.columns)
-    header = list(names) if names is not None else _header(head, delimiter, skip_lines)
-    unnamed = [] if names is not None else [i for i, h in enumerate(header) if not h.strip()]
+    _, unnamed = _header_and_unnamed(head, delimiter, skip_lines, names)
     found = scan(doc.scan, end, delimiter, has_quotes, skip_lines)
     if found is None or drops_unnamed(found, width, unnamed):
         return None
