@@ -212,12 +212,16 @@ def test_xlsx_bomb_is_refused_before_openpyxl_reads_it(tmp_path, baseline):
     assert "workbook content expands more than" in one_line(stderr)
 
 
-def test_plain_file_over_the_limit_is_refused_before_reading(tmp_path, baseline):
+@pytest.mark.parametrize("where", ["option", "config"])
+def test_plain_file_over_the_limit_is_refused_before_reading(tmp_path, baseline, where):
     big = tmp_path / "lista.csv"
     with big.open("wb") as fh:
         fh.write(b"nombre;dni\n")
         fh.truncate(300 * MiB)  # sparse: costs no disk
-    code, stderr, peak = run_capped(tmp_path, "check", big, "--max-input-size", "100M")
+    if where == "config":  # nothing read early either (the command line's prefetch yields to the limit)
+        (tmp_path / "dbhygiene.toml").write_text('max-input-size = "100M"\n', encoding="utf-8")
+    limit = ["--max-input-size", "100M"] if where == "option" else []
+    code, stderr, peak = run_capped(tmp_path, "check", big, *limit)
     assert code == 2
     assert "input exceeds the input size limit of 100 MiB" in one_line(stderr)
     assert peak - baseline < 50 * MiB  # judged from stat: nothing was read

@@ -133,6 +133,24 @@ def input_options(fn):
     return fn
 
 
+def prefetch_first(files, config_path: Path | None, max_input_size) -> None:
+    """Start reading (and hashing) the first file on another thread while pandas and pyarrow are
+    imported (``opening.prefetch``), unless a size limit is set (``--max-input-size`` or the
+    configuration's ``max-input-size``): a file over the user's limit is refused before any read."""
+    from .config import find_config, read_config
+    from .opening import prefetch
+
+    if not files or max_input_size is not None:
+        return
+    try:
+        path = config_path or find_config()
+        if path is not None and (not path.is_file() or read_config(path).get("max-input-size") is not None):
+            return
+    except (ConfigError, OSError):  # build_settings says what is wrong with it
+        return
+    prefetch(files[0])
+
+
 def build_settings(*, config_path, profile, maps, date_format, as_of, sheet, encoding, delimiter,
                    select=(), ignore=(), fail_on=None, show_pii=False, group_by=None,
                    max_input_size=None, record_path=None, join=(), join_on=None, password_env=None,
@@ -302,6 +320,7 @@ def check(files, config_path, profile, maps, date_format, as_of, sheet, encoding
     from .runtime import tune_memory
 
     tune_memory()  # first, before the large allocations
+    prefetch_first(files, config_path, reading.get("max_input_size"))
     from .api import check_path
     from .catalogue import load_catalogue
     from .output import check_destination

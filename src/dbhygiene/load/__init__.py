@@ -24,6 +24,7 @@ from .cp1252 import cp1252_to_utf8
 from .delimited import sniff_delimiter
 from .dispatch import read_bytes
 from .encoding import first_invalid_utf8
+from ..opening import known_sha256
 from .limits import Limits, parse_size
 from .protection import decrypt, sniff_encryption, surroundings
 from .source import Loaded, Options, SourceFacts, new_facts, read_source
@@ -46,12 +47,15 @@ def load(path: str | Path, sheet: str | None = None, encoding: str | None = None
                       limits=Limits.from_option(max_input_size), record_path=record_path, password=password,
                       header_row=header_row, no_header=no_header)
     data, st = read_source(path, options.limits)
-    # hashlib releases the GIL on large buffers: the digest is computed on another core while this
-    # one decodes and parses
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+    known = known_sha256(data)  # a prefetch hashed it while the command line imported pandas
+    if known is not None:
         loaded = _load_file(path, data, st, options)
-        loaded.facts.sha256 = digest.result()
+        loaded.facts.sha256 = known
+    else:  # hashlib releases the GIL on large buffers: hashed on another core while this one parses
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+            loaded = _load_file(path, data, st, options)
+            loaded.facts.sha256 = digest.result()
     surroundings(path, loaded.facts.sha256, loaded.facts.protection)
     return loaded
 

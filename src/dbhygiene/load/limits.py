@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ConfigError, LoadError
+from ..opening import DEFAULT_MAX_SIZE  # one figure for the loader and a prefetch
 
-DEFAULT_MAX_SIZE = 1 << 30
 DEFAULT_MAX_RATIO = 100
 RATIO_GRACE = 64 << 20  # expanded bytes below which the ratio is not judged
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import LoadError
+from ..opening import read_source  # noqa: F401 (the loader's way in; see opening)
 from .limits import Limits
 from .protection import Protection
 
@@ -79,61 +78,6 @@ class Options:
     password: str | None = field(default=None, repr=False)  # decrypts an encrypted input in memory
     header_row: int | None = None  # xlsx/CSV: 1-based row (record) holding the header (--header-row)
     no_header: bool = False  # xlsx/CSV: the file has no header row (--no-header)
-
-
-def read_source(path: Path, limits: Limits) -> tuple[bytes, os.stat_result]:
-    """The file's bytes and its stat, opened for reading only. Only a regular file is read: a FIFO
-    would block, and a device such as /dev/zero never ends. The file is opened without blocking
-    and judged by ``fstat`` on what was opened, so nothing can be swapped in between."""
-    if not path.exists():
-        raise LoadError(f"{path}: no such file")
-    if path.is_dir():
-        raise LoadError(f"{path}: is a directory, not a file")
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise LoadError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(mode):  # a socket cannot even be opened; say what it is
-        raise LoadError(f"{path}: not a regular file ({_kind(mode)}); only files are read")
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        raise LoadError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):  # swapped after the check above
-            raise LoadError(f"{path}: not a regular file ({_kind(st.st_mode)}); only files are read")
-        limits.check_size(str(path), st.st_size)
-        data = _read_at_most(fd, limits.max_size + 1, st.st_size)
-    except OSError as exc:
-        raise LoadError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    finally:
-        os.close(fd)
-    limits.check_size(str(path), len(data))  # a file that grew, or one whose size stat does not tell
-    if not data:
-        raise LoadError(f"{path}: file is empty")
-    return data, st
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a file"
-
-
-def _read_at_most(fd: int, limit: int, expected: int) -> bytes:
-    """Up to ``limit`` bytes; the size ``stat`` gave is read in one call (one buffer, no join)."""
-    parts, total, want = [], 0, expected + 1
-    while total < limit:
-        chunk = os.read(fd, min(limit - total, max(want, 1 << 20)))
-        want = 1 << 24
-        if not chunk:
-            break
-        parts.append(chunk)
-        total += len(chunk)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def new_facts(path: Path, data: bytes, st: os.stat_result) -> SourceFacts:
