@@ -172,12 +172,15 @@ def test_the_suite_checks_every_normalised_frame_at_the_stage_boundary(tmp_path,
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_names_split_between_two_threads_give_the_same_keys(seed, monkeypatch):
-    """``_distinct_apply`` with a pool hands the second half of the distinct names to another thread;
-    the cleaned names, keys and key codes are the ones one thread makes (blank, accented, repeated
-    and missing names included, and a split inside a run of equal results)."""
+@pytest.mark.parametrize("who", ["helper", "nobody", "both"])
+def test_names_shared_with_a_helper_give_the_same_keys(seed, who, monkeypatch):
+    """``_distinct_apply`` with a helper offers pieces of the distinct names, the broadcasts and the
+    key codes to another thread; the cleaned names, keys and key codes are the ones one thread makes
+    (blank, accented, repeated and missing names included, and cuts inside runs of equal results),
+    whether the helper takes every offer (the names thread waits for each), none (the names thread
+    runs them all) or races for them."""
     import random
-    from concurrent.futures import ThreadPoolExecutor
+    import threading
 
     import numpy as np
     import pandas as pd
@@ -191,9 +194,42 @@ def test_names_split_between_two_threads_give_the_same_keys(seed, monkeypatch):
     series = pd.Series(pd.array(values, dtype="str"))
     fns = (N.strip_accents_casefold, N.sort_tokens)
     one = N._distinct_apply(series, *fns, factorize_last=True)
-    monkeypatch.setattr(N, "SPLIT_MIN_DISTINCT", 2)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        two = N._distinct_apply(series, *fns, factorize_last=True, pool=pool)
+    monkeypatch.setattr(N, "HELP_MIN_DISTINCT", 2)
+    helper = N.Helper()
+    ran = {"helper": 0}
+    if who == "helper":  # every offer run by the helper, before the names thread may take it back
+        real_run = N.Job.claim_and_run
+        monkeypatch.setattr(N.Helper, "offer", lambda self, fn, *args: (
+            job := N.Job(fn, args), real_run(job), ran.__setitem__("helper", ran["helper"] + 1))[0])
+    worker = threading.Thread(target=helper.help) if who == "both" else None
+    if worker is not None:
+        worker.start()
+    try:
+        two = N._distinct_apply(series, *fns, factorize_last=True, helper=helper)
+    finally:
+        helper.close()
+        if worker is not None:
+            worker.join(timeout=30)
+    if who == "helper" and len(set(values) - {None}) >= 2:
+        assert ran["helper"] >= 3  # pieces of the names and the broadcasts were the helper's
     for a, b in zip(one[:2], two[:2]):
         assert a.equals(b) and str(a.dtype) == str(b.dtype)
     assert np.array_equal(one[2][0], two[2][0]) and list(one[2][1]) == list(two[2][1])
+
+
+def test_a_failing_offer_reaches_the_names_thread_and_the_helper_returns():
+    """An exception in a job the helper ran is raised where its result is taken; ``help`` returns
+    once the names thread closes it, so the main thread never hangs."""
+    import threading
+
+    from dbhygiene import normalise as N
+
+    helper = N.Helper()
+    job = helper.offer(lambda: 1 / 0)
+    worker = threading.Thread(target=helper.help)
+    worker.start()
+    with pytest.raises(ZeroDivisionError):
+        job.result()
+    helper.close()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
