@@ -75,8 +75,8 @@ def test_affix_block_pairs_equal_the_definition(seed, variant):
     key = rng.integers(0, len(keys), len(block))
     ids = rng.integers(0, len(block) // 2, len(block))  # some identities of one block share an ID
     starts = np.cumsum(sizes) - sizes
-    lo, hi, n = _affix_block_pairs(starts, sizes, key, ids, entries, hist, length, 60.0,
-                                   pair_space=50 if variant == "small_chunks" else 1 << 21)
+    lo, hi, n, _ = _affix_block_pairs(starts, sizes, key, ids, entries, hist, length, 60.0,
+                                      pair_space=50 if variant == "small_chunks" else 1 << 21)
     ref_lo, ref_hi, ref_n = affix_pairs_by_definition(block, key, ids, keys, hist, length, 60.0)
     assert (lo.tolist(), hi.tolist(), n) == (ref_lo, ref_hi, ref_n)
     assert len(ref_lo) > 20 and ref_n > len(ref_lo)  # the data exercise both the blocking and the bound
@@ -86,8 +86,8 @@ def test_a_pair_sharing_only_a_token_suffix_is_a_candidate():
     keys = ["martinez", "nartinez", "ramirez"]
     tokens = _name_tokens(pd.Index(keys, dtype="str"))
     hist, length = char_histograms(np.array(keys, dtype=object))
-    lo, hi, n = _affix_block_pairs(np.array([0]), np.array([3]), np.array([0, 1, 2]), np.array([7, 8, 9]),
-                                   _blocking_entries(Memo(), tokens), hist, length, 75.0)
+    lo, hi, n, _ = _affix_block_pairs(np.array([0]), np.array([3]), np.array([0, 1, 2]), np.array([7, 8, 9]),
+                                      _blocking_entries(Memo(), tokens), hist, length, 75.0)
     assert (lo.tolist(), hi.tolist(), n) == ([0], [1], 1)
 
 
