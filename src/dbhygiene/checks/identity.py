@@ -1052,7 +1052,7 @@ def one_person_several_ids(ctx: Context, options: dict):
     budget, match_budget = int(options["max_pairs_compared"]), int(options["max_matching_pairs"])
     pairs_i, pairs_j, pair_score, pair_nodob = [], [], [], []
     evaluated = unique_pairs = blocks_done = blocks_capped = bounded = 0
-    left: list[int] = []  # blocks (identities) not compared: the budgets ran out
+    blocks_left = ids_left = 0  # blocks (and their identities) not compared, or in part: the limits ran out
     matched_over = 0  # pairs that matched when more did than max_matching_pairs
 
     # 1) blocks of one birth date
@@ -1071,9 +1071,8 @@ def one_person_several_ids(ctx: Context, options: dict):
             entries = _blocking_entries(ctx, tokens)
             lo, hi, n_cand, done = _affix_block_pairs(bstart[small], bsize[small], i_key[srt], i_id[srt], entries,
                                                       hist, length, cutoff, budget=budget)
-            if done < int(small.sum()):
-                rest = bsize[small][done:]
-                left = [len(rest), int(rest.sum())]
+            rest = bsize[small][done:]
+            blocks_left, ids_left = len(rest), int(rest.sum())
             budget -= len(lo)
             bounded += n_cand - len(lo)
             sc = _pair_scores(keys_arrow, tokens, i_key[srt[lo]], i_key[srt[hi]], cutoff)
@@ -1084,15 +1083,15 @@ def one_person_several_ids(ctx: Context, options: dict):
         for nth, (s, size) in enumerate(zip(bstart[capped].tolist(), bsize[capped].tolist())):
             if budget <= 0:  # a default date's huge blocks: sorted windows, while the budget lasts
                 rest = bsize[capped][nth:]
-                left = [left[0] + len(rest), left[1] + int(rest.sum())] if left else [len(rest), int(rest.sum())]
+                blocks_left, ids_left = blocks_left + len(rest), ids_left + int(rest.sum())
                 break
             members_blk = srt[s:s + size]
             kl, cl = (v.tolist() for v in _key_texts(keys_arrow, tokens, i_key[members_blk]))
             # (the pairs a window finds already match in one order: the match budget bounds them too)
             a, c, sc, ev, stopped = _block_pairs(kl, cl, cutoff, window, limit=min(budget, match_budget))
-            budget -= len(a) if not stopped else budget
+            budget = 0 if stopped else budget - len(a)
             if stopped:
-                left = [left[0] + 1, left[1] + size] if left else [1, size]
+                blocks_left, ids_left = blocks_left + 1, ids_left + size
             evaluated += ev
             unique_pairs += int(ev // 4)
             keep = i_id[members_blk[a]] != i_id[members_blk[c]]
@@ -1118,7 +1117,7 @@ def one_person_several_ids(ctx: Context, options: dict):
                 pairs_i.append(a); pairs_j.append(c)  # noqa: E702
                 pair_score.append(np.full(len(a), 100.0)); pair_nodob.append(np.ones(len(a), dtype=bool))  # noqa: E702
 
-    limits = _budget_stats(left, matched_over, options)
+    limits = _budget_stats(blocks_left, ids_left, matched_over, options)
     if not pairs_i:
         return CheckResult(EMPTY, {"blocks": blocks_done, "blocks_capped": blocks_capped,
                                    "pairs_compared": unique_pairs, "evaluations": evaluated, **limits})
@@ -1132,14 +1131,14 @@ def one_person_several_ids(ctx: Context, options: dict):
     return CheckResult(hits, stats)
 
 
-def _budget_stats(left: list[int], matched_over: int, options: dict) -> dict:
+def _budget_stats(blocks_left: int, ids_left: int, matched_over: int, options: dict) -> dict:
     """What the budgets left undone (see ``one_person_several_ids``), as stats and report lines; empty
     when they were enough, as they are for any list of real people (the 5M-row sample: 7.2M pairs
     compared, 0.5M matching)."""
     lines = []
-    if left:
+    if blocks_left:
         lines.append(f"stopped at its limits ({options['max_pairs_compared']:,} name pairs compared, "
-                     f"{options['max_matching_pairs']:,} matching): {left[0]:,} birth-date block(s) of {left[1]:,} "
+                     f"{options['max_matching_pairs']:,} matching): {blocks_left:,} birth-date block(s) of {ids_left:,} "
                      "identities were not compared, or only in part (names so alike that nearly every pair is a "
                      "candidate, e.g. generated names under a default date); raise max_pairs_compared and "
                      "max_matching_pairs to compare them")
@@ -1148,8 +1147,8 @@ def _budget_stats(left: list[int], matched_over: int, options: dict) -> dict:
                      f"{options['max_matching_pairs']:,} are reported (raise max_matching_pairs for all)")
     if not lines:
         return {}
-    return {"incomplete": True, "blocks_not_compared": left[0] if left else 0,
-            "identities_not_compared": left[1] if left else 0, "pairs_matched_beyond_limit": matched_over,
+    return {"incomplete": True, "blocks_not_compared": blocks_left,
+            "identities_not_compared": ids_left, "pairs_matched_beyond_limit": matched_over,
             "lines": lines}
 
 

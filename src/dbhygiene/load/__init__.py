@@ -48,14 +48,11 @@ def load(path: str | Path, sheet: str | None = None, encoding: str | None = None
                       header_row=header_row, no_header=no_header)
     data, st = read_source(path, options.limits)
     known = known_sha256(data)  # a prefetch hashed it while the command line imported pandas
-    if known is not None:
+    # else hashlib releases the GIL on large buffers: hashed on another core while this one parses
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = None if known else pool.submit(lambda: hashlib.sha256(data).hexdigest())
         loaded = _load_file(path, data, st, options)
-        loaded.facts.sha256 = known
-    else:  # hashlib releases the GIL on large buffers: hashed on another core while this one parses
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-            loaded = _load_file(path, data, st, options)
-            loaded.facts.sha256 = digest.result()
+        loaded.facts.sha256 = known or digest.result()
     surroundings(path, loaded.facts.sha256, loaded.facts.protection)
     return loaded
 
